@@ -1,0 +1,374 @@
+"""The outbound-mail event of the contract: parsing and validation.
+
+:func:`parse_event` turns raw bytes (or an already decoded mapping) into a
+:class:`MailEvent`, or raises :class:`~detectors.errors.EventRejected` with a
+reason from :data:`REJECT_REASONS`. It never raises anything else, whatever the
+input.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any, Mapping
+
+import orjson
+
+from .errors import EventRejected
+
+__all__ = [
+    "Attachment",
+    "MailEvent",
+    "parse_event",
+    "REJECT_REASONS",
+    "DEFAULT_MAX_EVENT_BYTES",
+    "DEFAULT_MAX_RECIPIENTS",
+]
+
+#: Every reason an event can be rejected for; the ``reason`` label of
+#: ``mailflow_events_rejected_total``.
+REJECT_REASONS = (
+    "invalid_utf8",
+    "invalid_json",
+    "not_an_object",
+    "too_large",
+    "missing_field",
+    "wrong_type",
+    "bad_timestamp",
+    "bad_address",
+    "bad_value",
+    "no_recipients",
+    "too_many_recipients",
+)
+
+DEFAULT_MAX_EVENT_BYTES = 512 * 1024
+DEFAULT_MAX_RECIPIENTS = 1000
+_MAX_ADDRESS_LEN = 320
+_MAX_ID_LEN = 1024
+# 1970-01-01 .. 2100-01-01
+_TS_MAX = 4102444800.0
+
+
+class Attachment:
+    """Attachment metadata (never content)."""
+
+    __slots__ = ("filename", "content_type", "size")
+
+    def __init__(self, filename: str = "", content_type: str = "", size: int = 0) -> None:
+        self.filename = filename
+        self.content_type = content_type
+        self.size = size
+
+    @property
+    def is_image(self) -> bool:
+        ct = self.content_type.lower()
+        if ct.startswith("image/"):
+            return True
+        return self.filename.lower().rsplit(".", 1)[-1] in ("jpg", "jpeg", "png", "heic", "gif", "webp", "tif", "tiff", "bmp")
+
+    def __repr__(self) -> str:
+        return f"Attachment(content_type={self.content_type!r}, size={self.size})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Attachment) and (self.filename, self.content_type, self.size) == (
+            other.filename,
+            other.content_type,
+            other.size,
+        )
+
+    def __getstate__(self):
+        return (self.filename, self.content_type, self.size)
+
+    def __setstate__(self, state):
+        self.filename, self.content_type, self.size = state
+
+
+class MailEvent:
+    """One sent message, validated.
+
+    Addresses are lower-cased and de-duplicated; ``ts`` is Unix seconds (float).
+    ``sender_kind`` is ``"automated"``, ``"human"`` or ``None`` (to be inferred).
+    """
+
+    __slots__ = (
+        "event_id",
+        "ts",
+        "sender",
+        "to",
+        "cc",
+        "bcc",
+        "sender_kind",
+        "subject",
+        "template_id",
+        "body",
+        "thread_id",
+        "in_reply_to",
+        "attachments",
+    )
+
+    def __init__(
+        self,
+        event_id: str,
+        ts: float,
+        sender: str,
+        to: tuple[str, ...] = (),
+        cc: tuple[str, ...] = (),
+        bcc: tuple[str, ...] = (),
+        sender_kind: str | None = None,
+        subject: str | None = None,
+        template_id: str | None = None,
+        body: str | None = None,
+        thread_id: str | None = None,
+        in_reply_to: str | None = None,
+        attachments: tuple[Attachment, ...] = (),
+    ) -> None:
+        self.event_id = event_id
+        self.ts = ts
+        self.sender = sender
+        self.to = to
+        self.cc = cc
+        self.bcc = bcc
+        self.sender_kind = sender_kind
+        self.subject = subject
+        self.template_id = template_id
+        self.body = body
+        self.thread_id = thread_id
+        self.in_reply_to = in_reply_to
+        self.attachments = attachments
+
+    @property
+    def recipients(self) -> tuple[str, ...]:
+        """All distinct recipients, to then cc then bcc."""
+        if not self.cc and not self.bcc:
+            return self.to
+        seen = dict.fromkeys(self.to)
+        seen.update(dict.fromkeys(self.cc))
+        seen.update(dict.fromkeys(self.bcc))
+        return tuple(seen)
+
+    @property
+    def visible_recipients(self) -> tuple[str, ...]:
+        """Recipients who see each other (to and cc)."""
+        if not self.cc:
+            return self.to
+        seen = dict.fromkeys(self.to)
+        seen.update(dict.fromkeys(self.cc))
+        return tuple(seen)
+
+    @property
+    def sender_domain(self) -> str:
+        return self.sender.rpartition("@")[2]
+
+    def __repr__(self) -> str:  # never print addresses, subject or body
+        return f"MailEvent(event_id={self.event_id!r}, ts={self.ts!r}, recipients={len(self.recipients)})"
+
+    def __getstate__(self):
+        return tuple(getattr(self, s) for s in self.__slots__)
+
+    def __setstate__(self, state):
+        for s, v in zip(self.__slots__, state):
+            setattr(self, s, v)
+
+
+def _address(value: Any, field: str) -> str:
+    if not isinstance(value, str):
+        raise EventRejected("wrong_type", f"{field} must contain strings")
+    a = value.strip()
+    if a.endswith(">") and "<" in a:  # "Name <addr>"
+        a = a[a.rindex("<") + 1 : -1].strip()
+    if len(a) > _MAX_ADDRESS_LEN:
+        raise EventRejected("bad_address", f"an address in {field} is longer than {_MAX_ADDRESS_LEN} characters")
+    local, at, domain = a.rpartition("@")
+    if not at or not local or not domain or "." not in domain or domain.startswith(".") or domain.endswith("."):
+        raise EventRejected("bad_address", f"an address in {field} is not of the form local@domain")
+    for ch in a:
+        if ch.isspace() or ch in "<>,;\x00":
+            raise EventRejected("bad_address", f"an address in {field} contains a forbidden character")
+    return a.lower()
+
+
+def _address_list(obj: Mapping[str, Any], field: str, budget: int) -> tuple[str, ...]:
+    value = obj.get(field)
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise EventRejected("wrong_type", f"{field} must be an array of strings")
+    if len(value) > budget:
+        raise EventRejected("too_many_recipients", f"more recipients than the limit")
+    return tuple(dict.fromkeys(_address(v, field) for v in value))
+
+
+def _opt_str(obj: Mapping[str, Any], field: str, max_len: int | None = None) -> str | None:
+    value = obj.get(field)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise EventRejected("wrong_type", f"{field} must be a string")
+    if max_len is not None and len(value) > max_len:
+        raise EventRejected("bad_value", f"{field} is longer than {max_len} characters")
+    return value
+
+
+def _timestamp(value: Any) -> float:
+    if isinstance(value, bool) or value is None:
+        raise EventRejected("wrong_type", "ts must be a number or an RFC 3339 string")
+    if isinstance(value, (int, float)):
+        try:
+            ts = float(value)
+        except (OverflowError, ValueError):
+            raise EventRejected("bad_timestamp", "ts is out of range") from None
+    elif isinstance(value, str):
+        s = value.strip()
+        if len(s) < 20 or len(s) > 40 or s[4:5] != "-" or s[10:11] not in ("T", "t", " "):
+            raise EventRejected("bad_timestamp", "ts string is not RFC 3339")
+        try:
+            dt = datetime.fromisoformat(s[:-1] + "+00:00" if s[-1] in "Zz" else s)
+        except ValueError:
+            raise EventRejected("bad_timestamp", "ts string is not RFC 3339") from None
+        if dt.tzinfo is None:
+            raise EventRejected("bad_timestamp", "ts string has no UTC offset")
+        try:
+            ts = dt.timestamp()
+        except (OverflowError, ValueError, OSError):
+            raise EventRejected("bad_timestamp", "ts is out of range") from None
+    else:
+        raise EventRejected("wrong_type", "ts must be a number or an RFC 3339 string")
+    if not math.isfinite(ts) or ts <= 0 or ts >= _TS_MAX:
+        raise EventRejected("bad_timestamp", "ts is outside 1970..2100")
+    return ts
+
+
+def _attachments(obj: Mapping[str, Any]) -> tuple[Attachment, ...]:
+    value = obj.get("attachments")
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise EventRejected("wrong_type", "attachments must be an array of objects")
+    out = []
+    for a in value:
+        if not isinstance(a, dict):
+            raise EventRejected("wrong_type", "attachments must be an array of objects")
+        fn = a.get("filename", "")
+        ct = a.get("content_type", "")
+        size = a.get("size", 0)
+        if fn is None:
+            fn = ""
+        if ct is None:
+            ct = ""
+        if size is None:
+            size = 0
+        if not isinstance(fn, str) or not isinstance(ct, str):
+            raise EventRejected("wrong_type", "attachment filename and content_type must be strings")
+        if isinstance(size, bool) or not isinstance(size, (int, float)) or not math.isfinite(size) or size < 0:
+            raise EventRejected("wrong_type", "attachment size must be a non-negative number")
+        out.append(Attachment(fn[:_MAX_ID_LEN], ct[:200], int(size)))
+    return tuple(out)
+
+
+def parse_event(
+    raw: bytes | bytearray | memoryview | str | Mapping[str, Any],
+    *,
+    max_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    max_recipients: int = DEFAULT_MAX_RECIPIENTS,
+) -> MailEvent:
+    """Validate one contract event.
+
+    Parameters
+    ----------
+    raw
+        The record value (UTF-8 JSON bytes), a JSON string, or a decoded mapping.
+    max_bytes
+        Events larger than this are rejected with ``too_large``.
+    max_recipients
+        Events with more recipients (to + cc + bcc) are rejected with
+        ``too_many_recipients``.
+
+    Raises
+    ------
+    EventRejected
+        With a reason from :data:`REJECT_REASONS`; the only exception this raises.
+
+    Examples
+    --------
+    >>> e = parse_event(b'{"event_id": "m1", "ts": "2017-08-24T10:00:00Z", '
+    ...                 b'"sender": "Care@Example.com", "to": ["A@x.org"], "extra": 1}')
+    >>> e.sender, e.to, e.ts
+    ('care@example.com', ('a@x.org',), 1503568800.0)
+    >>> parse_event(b'{"event_id": "m2", "ts": 1, "sender": "a@b.c"}')
+    Traceback (most recent call last):
+    ...
+    detectors.errors.EventRejected: no_recipients: no address in to, cc or bcc
+    """
+    try:
+        return _parse(raw, max_bytes, max_recipients)
+    except EventRejected:
+        raise
+    except RecursionError:
+        raise EventRejected("invalid_json", "nesting too deep") from None
+    except Exception as exc:  # defensive: the contract is "only EventRejected"
+        raise EventRejected("bad_value", f"unexpected {type(exc).__name__}") from None
+
+
+def _parse(raw: Any, max_bytes: int, max_recipients: int) -> MailEvent:
+    if isinstance(raw, (bytes, bytearray, memoryview)):
+        if len(raw) > max_bytes:
+            raise EventRejected("too_large", f"{len(raw)} bytes > limit {max_bytes}")
+        try:
+            obj = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            try:
+                bytes(raw).decode("utf-8")
+            except UnicodeDecodeError:
+                raise EventRejected("invalid_utf8", "value is not valid UTF-8") from None
+            raise EventRejected("invalid_json", f"not JSON ({str(exc).split(':')[0]})") from None
+    elif isinstance(raw, str):
+        if len(raw) > max_bytes:
+            raise EventRejected("too_large", f"{len(raw)} characters > limit {max_bytes}")
+        try:
+            obj = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            raise EventRejected("invalid_json", "not JSON") from None
+    else:
+        obj = raw
+    if not isinstance(obj, Mapping):
+        raise EventRejected("not_an_object", "event must be a JSON object")
+
+    missing = [f for f in ("event_id", "ts", "sender") if obj.get(f) is None]
+    if missing:
+        raise EventRejected("missing_field", "missing " + ", ".join(missing))
+    event_id = obj["event_id"]
+    if not isinstance(event_id, str):
+        raise EventRejected("wrong_type", "event_id must be a string")
+    if not event_id.strip() or len(event_id) > _MAX_ID_LEN:
+        raise EventRejected("bad_value", "event_id must be a non-empty string of at most 1024 characters")
+    ts = _timestamp(obj["ts"])
+    sender = _address(obj["sender"], "sender")
+
+    to = _address_list(obj, "to", max_recipients)
+    cc = _address_list(obj, "cc", max_recipients - len(to))
+    bcc = _address_list(obj, "bcc", max_recipients - len(to) - len(cc))
+    if not to and not cc and not bcc:
+        raise EventRejected("no_recipients", "no address in to, cc or bcc")
+
+    kind = obj.get("sender_kind")
+    if kind is not None:
+        if not isinstance(kind, str):
+            raise EventRejected("wrong_type", "sender_kind must be a string")
+        if kind not in ("automated", "human"):
+            raise EventRejected("bad_value", "sender_kind must be 'automated' or 'human'")
+
+    return MailEvent(
+        event_id=event_id,
+        ts=ts,
+        sender=sender,
+        to=to,
+        cc=cc,
+        bcc=bcc,
+        sender_kind=kind,
+        subject=_opt_str(obj, "subject"),
+        template_id=_opt_str(obj, "template_id", _MAX_ID_LEN),
+        body=_opt_str(obj, "body"),
+        thread_id=_opt_str(obj, "thread_id", _MAX_ID_LEN),
+        in_reply_to=_opt_str(obj, "in_reply_to", _MAX_ID_LEN),
+        attachments=_attachments(obj),
+    )
