@@ -1,0 +1,99 @@
+"""Shared pieces of the broker-free commands: input opening, detector settings, progress."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from typing import IO, Iterator
+
+from .config import SentinelConfig
+from .errors import ConfigError
+
+__all__ = ["add_detector_options", "config_from_args", "open_input", "Progress", "ENV_PREFIX"]
+
+#: Detector settings can also come from the environment: MAILFLOW_DETECTOR_<FIELD>.
+ENV_PREFIX = "MAILFLOW_DETECTOR_"
+
+
+def add_detector_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("detector settings (same defaults as the streaming worker)")
+    g.add_argument("--config", metavar="FILE", help="JSON file of detector settings (see README)")
+    g.add_argument("--internal-domain", action="append", default=[], metavar="DOMAIN",
+                   help="the company's own mail domain; repeatable (also MAILFLOW_INTERNAL_DOMAINS, comma list)")
+
+
+def config_from_args(args: argparse.Namespace, environ: dict | None = None) -> SentinelConfig:
+    """Settings from, in rising priority: defaults, environment, --config file, flags."""
+    env = os.environ if environ is None else environ
+    values: dict = {}
+    problems: list[str] = []
+    for k, v in env.items():
+        if k.startswith(ENV_PREFIX):
+            values[k[len(ENV_PREFIX):].lower()] = v
+    if env.get("MAILFLOW_INTERNAL_DOMAINS"):
+        values["internal_domains"] = env["MAILFLOW_INTERNAL_DOMAINS"]
+    if getattr(args, "config", None):
+        try:
+            with open(args.config, "rb") as fh:
+                data = json.load(fh)
+            if not isinstance(data, dict):
+                problems.append(f"--config {args.config}: must hold a JSON object")
+            else:
+                values.update(data)
+        except OSError as exc:
+            problems.append(f"--config {args.config}: cannot read ({exc.strerror})")
+        except ValueError as exc:
+            problems.append(f"--config {args.config}: not valid JSON ({exc})")
+    if getattr(args, "internal_domain", None):
+        values["internal_domains"] = list(args.internal_domain)
+    try:
+        cfg = SentinelConfig.from_mapping(values)
+    except ConfigError as exc:
+        raise ConfigError(problems + exc.problems) from None
+    if problems:
+        raise ConfigError(problems)
+    return cfg
+
+
+def open_input(path: str) -> IO[bytes]:
+    """Binary stream for ``path`` (``-`` = standard input). Raises OSError."""
+    if path == "-":
+        return sys.stdin.buffer
+    if os.path.isdir(path):
+        raise IsADirectoryError(21, "is a directory", path)
+    return open(path, "rb")
+
+
+class Progress:
+    """Progress lines on standard error every ``every`` seconds (long inputs only)."""
+
+    def __init__(self, label: str, total_bytes: int | None = None, every: float = 2.0, enabled: bool = True) -> None:
+        self.label = label
+        self.total = total_bytes
+        self.every = every
+        self.enabled = enabled
+        self.start = time.perf_counter()
+        self._next = self.start + every
+
+    def tick(self, count: int, done_bytes: int | None = None) -> None:
+        now = time.perf_counter()
+        if not self.enabled or now < self._next:
+            return
+        self._next = now + self.every
+        rate = count / max(now - self.start, 1e-9)
+        pct = ""
+        if self.total and done_bytes is not None:
+            pct = f" ({100.0 * done_bytes / self.total:.0f}%)"
+        print(f"{self.label}: {count:,} events{pct}, {rate:,.0f}/s", file=sys.stderr, flush=True)
+
+    @property
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+
+def iter_lines(fh: IO[bytes]) -> Iterator[bytes]:
+    for line in fh:
+        yield line

@@ -1,0 +1,85 @@
+"""Alert episodes: one alert per episode, again only when it ended or its severity rose."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Episodes", "EpisodeEnd", "SEVERITY_RANK"]
+
+SEVERITY_RANK = {"warning": 1, "critical": 2}
+
+
+@dataclass(frozen=True)
+class EpisodeEnd:
+    """An episode that closed: no trigger for the quiet period."""
+
+    detector: str
+    sender: str
+    template: str | None
+    severity: str
+    started_ts: float
+    last_ts: float
+    triggers: int
+
+
+class Episodes:
+    """Open episodes of one sender, keyed by (detector, template); bounded.
+
+    >>> e = Episodes(quiet_seconds=600)
+    >>> e.trigger("fanout", "t1", "warning", 100.0)
+    True
+    >>> e.trigger("fanout", "t1", "warning", 200.0)      # same episode: no new alert
+    False
+    >>> e.trigger("fanout", "t1", "critical", 300.0)     # severity rose: alert again
+    True
+    >>> [x.triggers for x in e.expire("a@b.c", 1000.0)]  # quiet for 700 s: ended
+    [3]
+    """
+
+    __slots__ = ("quiet_seconds", "max_open", "_open")
+
+    def __init__(self, quiet_seconds: float = 3600, max_open: int = 32) -> None:
+        self.quiet_seconds = quiet_seconds
+        self.max_open = max_open
+        # (detector, template) -> [rank, started_ts, last_ts, triggers]
+        self._open: dict[tuple[str, str | None], list] = {}
+
+    def trigger(self, detector: str, template: str | None, severity: str, ts: float) -> bool:
+        """Record a trigger; True when it must raise an alert (new episode or higher severity)."""
+        key = (detector, template)
+        rank = SEVERITY_RANK[severity]
+        ep = self._open.get(key)
+        if ep is not None and ts - ep[2] <= self.quiet_seconds:
+            ep[2] = max(ep[2], ts)
+            ep[3] += 1
+            if rank > ep[0]:
+                ep[0] = rank
+                return True
+            return False
+        if ep is None and len(self._open) >= self.max_open:
+            oldest = min(self._open, key=lambda k: self._open[k][2])
+            del self._open[oldest]
+        self._open[key] = [rank, ts, ts, 1]
+        return True
+
+    def expire(self, sender: str, now: float) -> list[EpisodeEnd]:
+        """Close and return the episodes quiet for longer than ``quiet_seconds`` at ``now``."""
+        ended = []
+        for key, ep in list(self._open.items()):
+            if now - ep[2] > self.quiet_seconds:
+                del self._open[key]
+                sev = "critical" if ep[0] == 2 else "warning"
+                ended.append(EpisodeEnd(key[0], sender, key[1], sev, ep[1], ep[2], ep[3]))
+        return ended
+
+    def is_open(self, detector: str, template: str | None) -> bool:
+        return (detector, template) in self._open
+
+    def __len__(self) -> int:
+        return len(self._open)
+
+    def __getstate__(self):
+        return (self.quiet_seconds, self.max_open, self._open)
+
+    def __setstate__(self, s):
+        self.quiet_seconds, self.max_open, self._open = s

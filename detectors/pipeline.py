@@ -1,0 +1,412 @@
+"""The detection pipeline: one event in, alerts out; all learned state per sender."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from .alerts import Alert
+from .config import SentinelConfig
+from .episodes import EpisodeEnd, Episodes
+from .events import MailEvent
+from .fanout import FanOut, ReplyRelay, recipient_groups
+from .senderkind import SenderKind
+from .sensitive import SensitiveRequest, find_requests
+from .sketches import RecentIds, RotatingBloom
+from .templates import TemplateKeyer
+from .volume import VolumeSpike
+
+__all__ = ["Sentinel", "SenderState", "Outcome", "TemplateStats"]
+
+_SAMPLE = 5  # event ids kept per template for alert evidence
+
+
+class TemplateStats:
+    """What one sender's template did: age, counts, the current bucket, its spike detector."""
+
+    __slots__ = ("first_ts", "novel", "total", "bucket", "count", "spike", "sensitive", "sample")
+
+    def __init__(self, first_ts: float, bucket: int, novel: bool = True) -> None:
+        self.first_ts = first_ts
+        self.novel = novel  # never seen from this sender before first_ts
+        self.total = 0
+        self.bucket = bucket
+        self.count = 0
+        self.spike: VolumeSpike | None = None
+        self.sensitive: frozenset[str] | None = None
+        self.sample: list[str] = []
+
+    def __getstate__(self):
+        return tuple(getattr(self, s) for s in self.__slots__)
+
+    def __setstate__(self, state):
+        for s, v in zip(self.__slots__, state):
+            setattr(self, s, v)
+
+
+class SenderState:
+    """Everything learned about one sending account. Picklable; bounded size."""
+
+    __slots__ = (
+        "sender", "first_ts", "last_ts", "n_events", "kind", "recent_ids", "offsets", "templates",
+        "aliases", "seen_templates", "novel_history", "fanout", "recipients", "new_bucket", "new_count",
+        "new_spike", "episodes",
+    )
+
+    def __init__(self, sender: str = "", quiet_seconds: float = 3600) -> None:
+        self.sender = sender
+        self.first_ts: float | None = None
+        self.last_ts = 0.0
+        self.n_events = 0
+        self.kind = SenderKind()
+        self.recent_ids = RecentIds(128)
+        self.offsets: dict[int, int] = {}  # input partition -> last processed offset
+        self.templates: OrderedDict[str, TemplateStats] = OrderedDict()
+        self.aliases: dict[str, str] = {}  # derived key -> template_id
+        self.seen_templates = RotatingBloom(capacity=1024)  # every template key ever used, recent first
+        self.novel_history = [0.0, 0.0]  # decayed count of new templates that reached volume, at ts
+        self.fanout = FanOut()
+        self.recipients: RotatingBloom | None = None  # human senders only
+        self.new_bucket = -1
+        self.new_count = 0
+        self.new_spike = VolumeSpike(tolerance=3.0, warm_up=288)
+        self.episodes = Episodes(quiet_seconds)
+
+    def __getstate__(self):
+        return tuple(getattr(self, s) for s in self.__slots__)
+
+    def __setstate__(self, state):
+        for s, v in zip(self.__slots__, state):
+            setattr(self, s, v)
+
+    def baseline(self, template: str, ts: float | None = None) -> float | None:
+        """Learned seasonal expectation of a template's bucket volume (None if unknown)."""
+        t = self.templates.get(template)
+        if t is None or t.spike is None:
+            return None
+        return t.spike.expected(ts)
+
+
+@dataclass
+class Outcome:
+    """What processing one event gave."""
+
+    alerts: list[Alert] = field(default_factory=list)
+    ended: list[EpisodeEnd] = field(default_factory=list)
+    duplicate: bool = False
+    template: str = ""
+    kind: str = "human"
+    scores: dict[str, float] = field(default_factory=dict)
+    volume: tuple[float, float] | None = None
+    unrelated: int = 0
+
+
+class Sentinel:
+    """Runs every detector on each event; learned state lives in :class:`SenderState`.
+
+    The instance holds the configuration and caches derived from it (template
+    keys, sensitive-text verdicts per template), never learned state, so any number
+    of workers can share the work as long as each sender's state travels with it.
+
+    Examples
+    --------
+    >>> from detectors.events import parse_event
+    >>> s = Sentinel(SentinelConfig(internal_domains=("example.com",)))
+    >>> e = parse_event({"event_id": "1", "ts": 1503568800, "sender": "care@example.com",
+    ...                  "sender_kind": "automated", "template_id": "verify",
+    ...                  "to": ["a@gmail.com", "b@yahoo.com", "c@orange.fr", "d@gmail.com"],
+    ...                  "subject": "Verify your order",
+    ...                  "body": "Please reply with a photo of your passport."})
+    >>> for a in s.process_one(e).alerts:
+    ...     print(a.detector, a.severity)
+    sensitive_request warning
+    fanout warning
+    """
+
+    def __init__(self, config: SentinelConfig | None = None) -> None:
+        self.config = config or SentinelConfig()
+        c = self.config
+        self._internal = frozenset(c.internal_domains)
+        self._freemail = frozenset(c.freemail_domains)
+        self._keyer = TemplateKeyer()
+        self._sensitive = SensitiveRequest()
+        self._relay = ReplyRelay()
+        self._text_cache: OrderedDict[str, frozenset[str]] = OrderedDict()
+        self._states: OrderedDict[str, SenderState] = OrderedDict()
+
+    # -- state ------------------------------------------------------------------------
+    def new_state(self, sender: str = "") -> SenderState:
+        st = SenderState(sender, self.config.episode_quiet_seconds)
+        st.fanout = FanOut(self.config.fanout_min_unrelated, self.config.fanout_min_unrelated_human)
+        return st
+
+    def state_for(self, sender: str) -> SenderState:
+        """The replay-mode state of ``sender`` (bounded LRU of ``max_senders``)."""
+        st = self._states.get(sender)
+        if st is None:
+            st = self._states[sender] = self.new_state(sender)
+            if len(self._states) > self.config.max_senders:
+                self._states.popitem(last=False)
+        else:
+            self._states.move_to_end(sender)
+        return st
+
+    def process_one(self, event: MailEvent) -> Outcome:
+        """Replay convenience: process with the sender's state kept in this instance."""
+        return self.process(event, self.state_for(event.sender))
+
+    def expire(self, state: SenderState, now: float) -> list[EpisodeEnd]:
+        """Episodes of ``state`` quiet for longer than the quiet period at ``now``."""
+        return state.episodes.expire(state.sender, now)
+
+    def expire_all(self, now: float) -> list[EpisodeEnd]:
+        out: list[EpisodeEnd] = []
+        for st in self._states.values():
+            out.extend(st.episodes.expire(st.sender, now))
+        return out
+
+    # -- helpers ------------------------------------------------------------------------
+    def _template_of(self, event: MailEvent, st: SenderState) -> str:
+        if event.template_id:
+            tid = event.template_id
+            t = st.templates.get(tid)
+            if t is None or t.total < 50 or not (t.total & 15):
+                # learn which derived key this template's text gives, so events of the
+                # same template without template_id are counted together
+                key = self._keyer.key(event.subject, event.body)
+                if st.aliases.get(key) != tid:
+                    if len(st.aliases) >= 256:
+                        st.aliases.pop(next(iter(st.aliases)))
+                    st.aliases[key] = tid
+                    orphan = st.templates.pop(key, None)
+                    if orphan is not None and t is not None:
+                        t.total += orphan.total
+                        if orphan.bucket == t.bucket:
+                            t.count += orphan.count
+            return tid
+        key = self._keyer.key(event.subject, event.body)
+        return st.aliases.get(key, key)
+
+    def _categories(self, template: str, t: TemplateStats, event: MailEvent) -> frozenset[str]:
+        if t.sensitive is not None and t.total > 3:
+            return t.sensitive
+        found = find_requests(f"{event.subject or ''}\n{event.body or ''}")
+        t.sensitive = found if t.sensitive is None else (t.sensitive | found)
+        return t.sensitive
+
+    # -- the per-event path -----------------------------------------------------------
+    def process(self, event: MailEvent, state: SenderState, offset: tuple[int, int] | None = None) -> Outcome:
+        """Score ``event``, learn from it, return new alerts.
+
+        ``offset`` is the (partition, offset) of the record when read from Kafka: a
+        record at or below the last processed offset of that partition for this
+        sender is a re-delivery and is not learned twice. Events whose ``event_id``
+        was among the sender's last 128 are duplicates too.
+        """
+        c = self.config
+        st = state
+        if not st.sender:
+            st.sender = event.sender
+        if offset is not None:
+            part, off = offset
+            last = st.offsets.get(part)
+            if last is not None and off <= last:
+                return Outcome(duplicate=True)
+            st.offsets[part] = off
+        if st.recent_ids.seen_or_add(event.event_id):
+            return Outcome(duplicate=True)
+
+        ts = event.ts
+        out = Outcome()
+        if st.first_ts is None:
+            st.first_ts = ts
+        st.last_ts = max(st.last_ts, ts)
+        st.n_events += 1
+
+        # sender kind
+        kind_model = st.kind
+        if event.sender_kind:
+            kind_model.declare(event.sender_kind)
+        template = self._template_of(event, st)
+        t = st.templates.get(template)
+        bucket = int(ts // c.bucket_seconds)
+        if t is None:
+            novel = st.seen_templates.add(template) and st.n_events > 1
+            t = st.templates[template] = TemplateStats(ts, bucket, novel)
+            if len(st.templates) > c.max_templates_per_sender:
+                st.templates.popitem(last=False)
+        else:
+            st.templates.move_to_end(template)
+        hour = int(ts % 86_400) // 3600
+        kind_model.learn_one({"templated": t.total > 0, "reply": bool(event.in_reply_to), "hour": hour})
+        kind = kind_model.predict(event.sender)
+        automated = kind == "automated"
+        out.kind = kind
+        out.template = template
+
+        # template volume bucket
+        if bucket > t.bucket:
+            if t.spike is None and t.total >= 2:
+                t.spike = VolumeSpike(tolerance=c.spike_tolerance, seed=c.seed)
+            if t.spike is not None:
+                t.spike.learn_one({"value": t.count, "ts": t.bucket * c.bucket_seconds})
+                t.spike.learn_gap(min(bucket - t.bucket - 1, 100_000))
+            t.bucket, t.count = bucket, 0
+        t.count += 1
+        t.total += 1
+        if len(t.sample) < _SAMPLE:
+            t.sample.append(event.event_id)
+
+        # recipients
+        visible = event.visible_recipients
+        sender_domain = event.sender_domain
+        external, unrelated = recipient_groups(visible, sender_domain, self._internal, self._freemail)
+        out.unrelated = unrelated
+        new_recipients = 0
+        if not automated:
+            if st.recipients is None:
+                st.recipients = RotatingBloom()
+            bloom = st.recipients
+            for r in event.recipients:
+                d = r[r.rfind("@") + 1 :]
+                if d != sender_domain and d not in self._internal and bloom.add(r):
+                    new_recipients += 1
+            if bucket != st.new_bucket:
+                if st.new_bucket >= 0:
+                    st.new_spike.learn_one({"value": st.new_count, "ts": st.new_bucket * c.bucket_seconds})
+                    st.new_spike.learn_gap(min(bucket - st.new_bucket - 1, 100_000))
+                st.new_bucket, st.new_count = bucket, 0
+            st.new_count += new_recipients
+
+        triggers: list[tuple[str, float, str, dict]] = []
+        established = ts - st.first_ts >= c.sender_warm_up_seconds
+
+        # 1. sensitive-data request
+        cats = self._categories(template, t, event)
+        if cats:
+            s = self._sensitive.score_one(
+                {"subject": event.subject, "body": event.body, "automated": automated,
+                 "volume": t.total, "unrelated": unrelated, "categories": cats}
+            )
+            out.scores["sensitive_request"] = s
+            if s >= c.warning_score:
+                what = ", ".join(sorted(cats)).replace("_", " ")
+                triggers.append((
+                    "sensitive_request", s,
+                    f"{event.sender} ({kind}) sent {t.total} message(s) of template {template} asking recipients "
+                    f"for {what}, each to {unrelated} unrelated customer(s); expected: no request for such data "
+                    f"by mail.",
+                    {"categories": sorted(cats), "messages": t.total, "unrelated_recipients": unrelated,
+                     "sender_kind": kind},
+                ))
+
+        # 2. fan-out
+        fx = {"unrelated": unrelated, "automated": automated}
+        s = st.fanout.score_one(fx)
+        if s:
+            out.scores["fanout"] = s
+            if s >= c.warning_score or unrelated >= c.fanout_critical_unrelated:
+                if unrelated >= c.fanout_critical_unrelated:
+                    s = max(s, c.critical_score)
+                usual = st.fanout.usual
+                triggers.append((
+                    "fanout", s,
+                    f"{event.sender} sent a message to {unrelated} unrelated external customers who can see "
+                    f"each other; this account usually addresses {usual:.1f} per message.",
+                    {"unrelated_recipients": unrelated, "external_recipients": external,
+                     "visible_recipients": len(visible), "usual_unrelated": round(usual, 2),
+                     "threshold": round(st.fanout.threshold(automated), 2)},
+                ))
+        st.fanout.learn_one(fx)
+
+        # 3. relayed replies
+        if event.in_reply_to and event.attachments and unrelated >= 2:
+            images = sum(1 for a in event.attachments if a.is_image)
+            s = self._relay.score_one({"reply": True, "attachments": len(event.attachments),
+                                       "images": images, "unrelated": unrelated})
+            out.scores["reply_relay"] = s
+            if s >= c.warning_score:
+                triggers.append((
+                    "reply_relay", s,
+                    f"{event.sender} relayed a reply with {len(event.attachments)} attachment(s) "
+                    f"({images} image(s)) to {unrelated} unrelated customers; a reply normally goes to one.",
+                    {"attachments": len(event.attachments), "image_attachments": images,
+                     "unrelated_recipients": unrelated},
+                ))
+
+        # 4. template volume: spike against the baseline, or a new template at volume
+        if t.spike is not None:
+            ref = t.spike.reference(ts)
+            out.volume = (float(t.count), t.spike.expected(ts))
+            if t.count >= c.spike_min_count:
+                s = t.spike.score_one({"value": t.count, "ts": ts})
+                out.scores["template_spike"] = s
+                if s >= c.warning_score:
+                    exp = t.spike.expected(ts)
+                    triggers.append((
+                        "template_spike", s,
+                        f"Template {template} from {event.sender}: {t.count} messages in the current "
+                        f"{c.bucket_seconds // 60}-minute bucket against {exp:.1f} expected "
+                        f"(at most {ref:.1f} seen recently).",
+                        {"observed": t.count, "expected": round(exp, 2), "reference": round(ref, 2),
+                         "bucket_seconds": c.bucket_seconds},
+                    ))
+        else:
+            out.volume = (float(t.count), 0.0)
+        age = ts - t.first_ts
+        if (
+            t.novel
+            and automated
+            and t.total >= c.novelty_min_count
+            and age <= c.novelty_age_seconds
+            and t.first_ts - st.first_ts >= c.sender_warm_up_seconds
+        ):
+            n = c.novelty_min_count
+            s = 1.0 - 0.4 * 2.718281828 ** (-(t.total - n) / n)
+            hist = st.novel_history
+            habitual = hist[0] * 0.5 ** ((ts - hist[1]) / (30 * 86_400)) >= 2.0
+            if t.total == n:  # this template just reached volume: remember, decayed over 30 days
+                hist[0] = hist[0] * 0.5 ** ((ts - hist[1]) / (30 * 86_400)) + 1.0
+                hist[1] = ts
+            if not cats and unrelated < c.fanout_min_unrelated:
+                # alone, a new template is worth a warning, not a page; and none for an
+                # account that starts new templates at volume as a habit (newsletters)
+                s = 0.0 if habitual else min(s, c.critical_score - 0.01)
+            out.scores["template_novelty"] = s
+            if s >= c.warning_score:
+                triggers.append((
+                    "template_novelty", s,
+                    f"{event.sender} (automated) sent {t.total} messages of a template first seen "
+                    f"{age / 60:.0f} min ago ({template}); expected: no new template at volume.",
+                    {"messages": t.total, "template_age_seconds": round(age), "observed": t.total,
+                     "expected": 0},
+                ))
+
+        # 5. recipients never mailed before (human accounts)
+        if not automated and st.new_count >= c.novelty_min_new_recipients and established:
+            s = st.new_spike.score_one({"value": st.new_count, "ts": ts})
+            out.scores["recipient_novelty"] = s
+            if s >= c.warning_score:
+                exp = st.new_spike.expected(ts)
+                triggers.append((
+                    "recipient_novelty", s,
+                    f"{event.sender} mailed {st.new_count} recipients it never mailed before in the current "
+                    f"{c.bucket_seconds // 60}-minute bucket against {exp:.1f} expected.",
+                    {"new_recipients": st.new_count, "expected": round(exp, 2),
+                     "bucket_seconds": c.bucket_seconds},
+                ))
+
+        # episodes -> alerts
+        if triggers:
+            for detector, score, summary, evidence in triggers:
+                severity = "critical" if score >= c.critical_score else "warning"
+                tpl = None if detector == "recipient_novelty" else template
+                if st.episodes.trigger(detector, tpl, severity, ts):
+                    ids = [event.event_id] + [i for i in t.sample if i != event.event_id][: _SAMPLE - 1]
+                    out.alerts.append(Alert(
+                        detector=detector, severity=severity, sender=event.sender, template=tpl,
+                        score=score, summary=summary, ts=ts, evidence=evidence, event_ids=ids,
+                    ))
+        if len(st.episodes):
+            out.ended = st.episodes.expire(st.sender, ts)
+        return out
