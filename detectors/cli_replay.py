@@ -29,7 +29,7 @@ def replay(lines, sentinel: Sentinel, out, dead_letter=None, progress: Progress 
     n = processed = dups = 0
     done = 0
     write = out.write
-    for line in lines:
+    for lineno, line in enumerate(lines, 1):
         done += len(line)
         raw = line.strip()
         if not raw:
@@ -40,7 +40,7 @@ def replay(lines, sentinel: Sentinel, out, dead_letter=None, progress: Progress 
         except EventRejected as exc:
             rejected[exc.reason] += 1
             if dead_letter is not None:
-                dead_letter.write(orjson.dumps({"line": n, "reason": exc.reason, "detail": exc.detail,
+                dead_letter.write(orjson.dumps({"line": lineno, "reason": exc.reason, "detail": exc.detail,
                                                 "value": raw.decode("utf-8", "backslashreplace")}) + b"\n")
             continue
         res = sentinel.process_one(ev)

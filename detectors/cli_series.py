@@ -47,7 +47,10 @@ def score_series(rows, out, detector: VolumeSpike | None = None) -> int:
         if len(row) < 2:
             raise SeriesError(f"line {lineno}: expected 2 columns timestamp,value, got {len(row)}")
         ts_s, v_s = row[0], row[1]
-        ts = parse_timestamp(ts_s)
+        try:
+            ts = parse_timestamp(ts_s)
+        except SeriesError as exc:
+            raise SeriesError(f"line {lineno}: {exc}") from None
         try:
             v = float(v_s)
         except ValueError:
@@ -83,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mailflow score-series: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     try:
-        text = io.TextIOWrapper(fh, encoding="utf-8", newline="")
+        text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
         reader = csv.reader(text)
         try:
             header = next(reader)

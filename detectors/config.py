@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 
@@ -113,8 +114,8 @@ class SentinelConfig:
                 if isinstance(v, bool) or not isinstance(v, int):
                     out.append(f"seed: must be an integer, got {v!r}")
             else:  # floats
-                if isinstance(v, bool) or not isinstance(v, (int, float)):
-                    out.append(f"{f.name}: must be a number, got {v!r}")
+                if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                    out.append(f"{f.name}: must be a finite number, got {v!r}")
                 elif f.name == "spike_tolerance" and v < 1:
                     out.append(f"spike_tolerance: must be >= 1, got {v}")
                 elif f.name.endswith("_score") and not 0 < v <= 1:

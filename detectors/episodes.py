@@ -36,13 +36,15 @@ class Episodes:
     [3]
     """
 
-    __slots__ = ("quiet_seconds", "max_open", "_open")
+    __slots__ = ("quiet_seconds", "max_open", "_open", "_evicted")
 
     def __init__(self, quiet_seconds: float = 3600, max_open: int = 32) -> None:
         self.quiet_seconds = quiet_seconds
         self.max_open = max_open
         # (detector, template) -> [rank, started_ts, last_ts, triggers]
         self._open: dict[tuple[str, str | None], list] = {}
+        # episodes pushed out by max_open, reported as ended by the next expire()
+        self._evicted: list[tuple[tuple[str, str | None], list]] = []
 
     def trigger(self, detector: str, template: str | None, severity: str, ts: float) -> bool:
         """Record a trigger; True when it must raise an alert (new episode or higher severity)."""
@@ -58,28 +60,37 @@ class Episodes:
             return False
         if ep is None and len(self._open) >= self.max_open:
             oldest = min(self._open, key=lambda k: self._open[k][2])
-            del self._open[oldest]
+            self._evicted.append((oldest, self._open.pop(oldest)))
+            del self._evicted[: -self.max_open]
         self._open[key] = [rank, ts, ts, 1]
         return True
 
     def expire(self, sender: str, now: float) -> list[EpisodeEnd]:
         """Close and return the episodes quiet for longer than ``quiet_seconds`` at ``now``."""
-        ended = []
+        closing = self._evicted
+        self._evicted = []
         for key, ep in list(self._open.items()):
             if now - ep[2] > self.quiet_seconds:
                 del self._open[key]
-                sev = "critical" if ep[0] == 2 else "warning"
-                ended.append(EpisodeEnd(key[0], sender, key[1], sev, ep[1], ep[2], ep[3]))
-        return ended
+                closing.append((key, ep))
+        return [
+            EpisodeEnd(key[0], sender, key[1], "critical" if ep[0] == 2 else "warning", ep[1], ep[2], ep[3])
+            for key, ep in closing
+        ]
 
     def is_open(self, detector: str, template: str | None) -> bool:
         return (detector, template) in self._open
 
     def __len__(self) -> int:
+        """Open episodes."""
         return len(self._open)
 
+    def __bool__(self) -> bool:
+        """True while anything is open or waits to be reported as ended."""
+        return bool(self._open or self._evicted)
+
     def __getstate__(self):
-        return (self.quiet_seconds, self.max_open, self._open)
+        return (self.quiet_seconds, self.max_open, self._open, self._evicted)
 
     def __setstate__(self, s):
-        self.quiet_seconds, self.max_open, self._open = s
+        self.quiet_seconds, self.max_open, self._open, self._evicted = s

@@ -327,8 +327,8 @@ def _parse(raw: Any, max_bytes: int, max_recipients: int) -> MailEvent:
                 raise EventRejected("invalid_utf8", "value is not valid UTF-8") from None
             raise EventRejected("invalid_json", f"not JSON ({str(exc).split(':')[0]})") from None
     elif isinstance(raw, str):
-        if len(raw) > max_bytes:
-            raise EventRejected("too_large", f"{len(raw)} characters > limit {max_bytes}")
+        if len(raw) * 4 > max_bytes and len(raw.encode("utf-8", "surrogatepass")) > max_bytes:
+            raise EventRejected("too_large", f"more than {max_bytes} bytes")
         try:
             obj = orjson.loads(raw)
         except orjson.JSONDecodeError:

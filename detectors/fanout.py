@@ -16,7 +16,8 @@ def recipient_groups(
 
     A group is one customer: an address on a consumer provider (freemail) is a
     group of its own; addresses of one company domain form one group. Internal
-    recipients (configured domains and the sender's own domain) are left out.
+    recipients (configured domains, their subdomains, and the sender's own domain
+    unless that is a consumer provider) are left out.
 
     >>> recipient_groups(("a@gmail.com", "b@gmail.com", "c@acme.com", "d@acme.com", "e@corp.example"),
     ...                  "corp.example", frozenset(), frozenset({"gmail.com"}))
@@ -24,13 +25,24 @@ def recipient_groups(
     """
     external = 0
     groups: set[str] = set()
+    own = "" if sender_domain in freemail else sender_domain  # a gmail sender's customers are not colleagues
     for r in recipients:
         d = r[r.rfind("@") + 1 :]
-        if d == sender_domain or d in internal:
+        if d == own or d in internal or (internal and is_internal_subdomain(d, internal)):
             continue
         external += 1
         groups.add(r if d in freemail else d)
     return external, len(groups)
+
+
+def is_internal_subdomain(domain: str, internal: frozenset[str]) -> bool:
+    """True when ``domain`` is below one of the ``internal`` domains (``eu.example.com``)."""
+    i = domain.find(".")
+    while i != -1:
+        if domain[i + 1 :] in internal:
+            return True
+        i = domain.find(".", i + 1)
+    return False
 
 
 def _excess_score(value: float, threshold: float) -> float:

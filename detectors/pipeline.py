@@ -9,7 +9,7 @@ from .alerts import Alert
 from .config import SentinelConfig
 from .episodes import EpisodeEnd, Episodes
 from .events import MailEvent
-from .fanout import FanOut, ReplyRelay, recipient_groups
+from .fanout import FanOut, ReplyRelay, is_internal_subdomain, recipient_groups
 from .senderkind import SenderKind
 from .sensitive import SensitiveRequest, find_requests
 from .sketches import RecentIds, RotatingBloom
@@ -267,9 +267,13 @@ class Sentinel:
             if st.recipients is None:
                 st.recipients = RotatingBloom()
             bloom = st.recipients
+            own = "" if sender_domain in self._freemail else sender_domain
+            internal = self._internal
             for r in event.recipients:
                 d = r[r.rfind("@") + 1 :]
-                if d != sender_domain and d not in self._internal and bloom.add(r):
+                if d == own or d in internal or (internal and is_internal_subdomain(d, internal)):
+                    continue
+                if bloom.add(r):
                     new_recipients += 1
             if bucket != st.new_bucket:
                 if st.new_bucket >= 0:
@@ -400,13 +404,14 @@ class Sentinel:
         if triggers:
             for detector, score, summary, evidence in triggers:
                 severity = "critical" if score >= c.critical_score else "warning"
-                tpl = None if detector == "recipient_novelty" else template
+                # relayed replies and new recipients are free text: one episode per sender
+                tpl = None if detector in ("recipient_novelty", "reply_relay") else template
                 if st.episodes.trigger(detector, tpl, severity, ts):
                     ids = [event.event_id] + [i for i in t.sample if i != event.event_id][: _SAMPLE - 1]
                     out.alerts.append(Alert(
                         detector=detector, severity=severity, sender=event.sender, template=tpl,
                         score=score, summary=summary, ts=ts, evidence=evidence, event_ids=ids,
                     ))
-        if len(st.episodes):
+        if st.episodes:
             out.ended = st.episodes.expire(st.sender, ts)
         return out

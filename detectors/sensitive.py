@@ -9,12 +9,15 @@ password", "reset your password", "your card ending in 1234 was charged",
 "pay to our IBAN", ...
 
 The recogniser is a set of precompiled regular expressions run over a
-normalised copy of the text (casefolded, NFKD, combining marks and zero-width
-characters stripped), computed once per text:
+normalised copy of the text (NFKD, reduced to ASCII so accents and zero-width
+characters disappear, lower-cased), computed once per text:
 
-1. one pass of a sensitive-noun regex (one named group per category);
-2. for each noun found (rare in ordinary mail), a window of the same sentence
-   (up to 90 characters before, 70 after) is inspected:
+1. a word-set test against anchor words ("passport", "iban", "code", ...):
+   text without any is done (the common, fast case);
+2. around each anchor occurrence, the noun regex of its category(ies) finds
+   the sensitive noun phrase ("copy of your id", "numero de carte", ...);
+3. for each noun, a window of the same sentence (up to 90 characters before,
+   70 after; sentences end at . ! ? ; or a blank line) is inspected:
 
    - a request cue must precede it ("send", "please provide", "reply to this
      email with", "merci de nous faire parvenir", ...) or a passive cue follow

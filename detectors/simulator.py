@@ -1236,7 +1236,8 @@ def simulate(scenario: str, seed: int, out_dir: str | os.PathLike, *, days: floa
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "events.jsonl", "wb") as fh:
         dumps = orjson.dumps
-        fh.write(b"".join(dumps(ev) + b"\n" for ev in events))
+        for i in range(0, len(events), 10_000):
+            fh.write(b"".join(dumps(ev) + b"\n" for ev in events[i : i + 10_000]))
     (out / "labels.json").write_bytes(orjson.dumps(labels, option=orjson.OPT_INDENT_2) + b"\n")
     with open(out / "truth.csv", "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")

@@ -19,7 +19,7 @@ stateless: memory does not grow with traffic.
 >>> a == b, a.startswith("t:"), len(a)
 (True, True, 18)
 >>> keyer.mask("Bonjour Chère Anne-Sophie, votre facture de 1 234,50 € du 24 août 2017")
-'^onjour <*> votre facture de <*> du <*>'
+'^onjour <*> votre facture de <*>'
 
 How masking works (one pass of precompiled regular expressions each):
 
@@ -64,7 +64,7 @@ _CAP = 2  # marker byte for ASCII capital letters
 
 def _table(caps_marker: int) -> bytes:
     t = bytearray(range(256))
-    for c in (0, 1, 2):  # input control bytes must not pose as markers
+    for c in (0, 1, 2, 4):  # input control bytes must not pose as markers
         t[c] = 3
     for c in b"0123456789@$":
         t[c] = _DIGIT
@@ -76,25 +76,22 @@ def _table(caps_marker: int) -> bytes:
 _TABLE_KEEP = _table(_CAP)  # capitals starting a sentence are kept (as marker + rest of word)
 _TABLE_ALL = _table(_DIGIT)  # every capitalised word is masked
 
-_CURRENCY = (b"\xe2\x82\xac", b"\xc2\xa3", b"\xc2\xa5")  # € £ ¥ (UTF-8)
+_CURRENCY = (b"\xe2\x82\xac", b"\xc2\xa3")  # € £ (UTF-8)
 # a token holding a digit (or a capital, in "all" mode), from that byte to the token's end
 _FWD = re.compile(rb"\x01\S*")
 # a capitalised word that does not start a sentence; a period after an honorific
 # ("M.", "Mr.", "Mrs.", "Dr.", "Mme.") does not end a sentence
 _CAPWORD = re.compile(
-    rb"\x02(?:(?<=[^ .!?] \x02)|(?<=\x02\. \x02)|(?<=\x02[a-z]\. \x02)|(?<=\x02[a-z][a-z]\. \x02))\S*"
+    rb"\x02(?:(?<=[^ .!?\x04] \x02)|(?<=\x02\. \x02)|(?<=\x02[a-z]\. \x02)|(?<=\x02[a-z][a-z]\. \x02))\S*"
 )
 # a capitalised word starting the text followed by a comma: "Marie, votre commande"
-_LEAD = re.compile(rb"\x02[^ ,]*(?=,)")
+_LEAD = re.compile(rb"(?:\x02|\xc3[\x80-\x96\x98-\x9e])[^ ,]*(?=,)")
 # non-ASCII capitals (À..Þ) starting a word: Émilie, Élodie, Ève
 _CAPWORD_LATIN = re.compile(rb"\xc3[\x80-\x96\x98-\x9e](?<= \xc3.)\S*")
 # street names after a house number, up to a comma or the next placeholder
 _STREET_TYPES = (
-    "rue|avenue|av\\.|bd|boulevard|chemin|allée|allee|impasse|place|quai|route|cours|square|passage"
-    "|street|st\\.|road|rd\\.|avenue|ave\\.|lane|drive|way|court|place|terrace|crescent"
-)
-_STREET = re.compile(
-    rb"\x00 (?:" + _STREET_TYPES.encode() + rb")(?: [^ ,\x00]+){0,4}?(?=,| \x00|$)"
+    "rue|avenue|av.|bd|boulevard|chemin|allée|allee|impasse|place|quai|route|cours|square|passage"
+    "|street|st.|road|rd.|ave.|lane|drive|way|court|terrace|crescent"
 )
 _DATE_WORDS = (
     "january|february|march|april|may|june|july|august|september|october|november|december"
@@ -104,22 +101,62 @@ _DATE_WORDS = (
     "|août|aout|septembre|octobre|novembre|décembre|decembre|déc"
     "|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
 )
-def _reversed_words() -> bytes:
+
+
+def _trie_regex(words: set[bytes]) -> bytes:
+    """A regex alternation factored by common prefixes: fails after one or two bytes."""
+    if not words:
+        return b""
+    if b"" in words and len(words) == 1:
+        return b""
+    groups: dict[int, set[bytes]] = {}
+    for w in words:
+        if w:
+            groups.setdefault(w[0], set()).add(w[1:])
+    alts = [re.escape(bytes([c])) + _trie_regex(rest) for c, rest in sorted(groups.items())]
+    if b"" in words:
+        return b"(?:" + b"|".join(alts) + b")?"
+    return b"(?:" + b"|".join(alts) + b")" if len(alts) > 1 else alts[0]
+
+
+def _date_words(reverse: bool) -> bytes:
     out = set()
     for w in _DATE_WORDS.split("|"):
         for v in (w, w.capitalize()):
             b = v.encode()
             if 65 <= b[0] <= 90:  # ASCII capital: as translated
                 b = b"\x02" + b[1:]
-            out.add(re.escape(b[::-1]))
-    return b"|".join(sorted(out, key=len, reverse=True))
+            out.add(b[::-1] if reverse else b)
+    return _trie_regex(out)
+
+
+# After a placeholder: a street name ("12 rue des Lilas", "221B Baker Street" is
+# already masked) up to a comma or the next placeholder, or a month or weekday
+# name ("24 août 2017"), with what sticks to it ("août." "juin,").
+_AFTER = re.compile(
+    rb"\x00 (?:" + _trie_regex({w.encode() for w in _STREET_TYPES.split("|")}) + rb")(?: [^ ,\x00\x04]+){0,4}?(?=,| \x00| \x04|$)"
+)
+# month and weekday names anywhere but at the very start ("Facture – juillet", "24 août")
+_DATES = re.compile(rb" (?:" + _date_words(False) + rb")(?![a-z\x80-\xff])\S*")
+_NAME_PARTICLES = ("van", "von", "der", "den", "da", "di", "del", "della", "dos", "bin", "ben", "al")
 # On the REVERSED text: extend a placeholder to the start of its token (prefixes such
 # as "#", "ORD-", "n°", "+", an e-mail's local part, a URL's scheme) and over month and
-# weekday names written before a number ("24 août 2017", "lundi 28", "August 24").
-_REV = re.compile(rb"\x00\S*(?: (?:" + _reversed_words() + rb")(?![^ ]))*")
+# weekday names written before a number ("lundi 28", "August 24" starting a sentence)
+# and over name particles ("van der Berg").
+_REV = re.compile(
+    rb"\x00\S*(?: (?:" + _date_words(True) + rb"|" + _trie_regex({w.encode()[::-1] for w in _NAME_PARTICLES}) + rb")(?![^ ]))*"
+)
+# name particles between two placeholders ("Anne van der Berg", "Jean de La Fontaine")
+_PARTICLES = rb"(?: (?:van|von|der|den|de|du|des|da|di|del|della|dos|la|le|bin|ben|al))*"
 _SEPS = rb"(?:[ ,.;:/()'+#*-]|\xe2\x80[\x93\x94\x99]|\xc2\xb0)*"
+_MIN_LINE_WORDS = 4
 _SHOW = {1: "#", 2: "^", 0: "<*>"}  # markers left in mask() output (rare)
-_RUN = re.compile(rb"\x00(?:" + _SEPS + rb"\x00)*")
+_RUN = re.compile(rb"\x00(?:(?:" + _SEPS + _PARTICLES + rb" ?)\x00)*")
+
+
+def _long_line(line: bytes) -> bool:
+    """A line holding a fill-in is kept when it has enough words of its own."""
+    return sum(1 for w in line.split() if len(w) > 2 and w != _PLACEHOLDER) >= _MIN_LINE_WORDS
 
 
 def _as_text(value: object) -> str:
@@ -132,25 +169,30 @@ def _as_text(value: object) -> str:
     return str(value)
 
 
-def _mask_bytes(text: str, keep_sentence_starts: bool) -> bytes:
+def _mask_bytes(text: str, keep_sentence_starts: bool, cut: bool = False) -> bytes:
     """Masked UTF-8 bytes of ``text`` (see the module docstring)."""
     b = text.encode("utf-8", "surrogatepass").translate(_TABLE_KEEP if keep_sentence_starts else _TABLE_ALL)
     b = b.replace(b"://", b"\x01").replace(b"www.", b"\x01")
     for sign in _CURRENCY:
         b = b.replace(sign, b"\x01")
-    b = b" ".join(b.split())
+    b = b" ".join(b.replace(b"\n", b" \x04 ").split())
     if keep_sentence_starts:
         m = _LEAD.match(b)
         if m is not None:
             b = b"\x00" + b[m.end() :]
-        b = _CAPWORD.sub(_SENT, _FWD.sub(_SENT, b))
+        b = _FWD.sub(_SENT, _CAPWORD.sub(_SENT, b))
     else:
         b = _FWD.sub(_SENT, b)
     if b"\xc3" in b:
         b = _CAPWORD_LATIN.sub(_SENT, b)
-    b = _STREET.sub(_SENT, b)
+    b = _AFTER.sub(_SENT, _DATES.sub(b" \x00", b))
     b = _REV.sub(_SENT, b[::-1])[::-1]
-    return _RUN.sub(_PLACEHOLDER, b)
+    b = _RUN.sub(_PLACEHOLDER, b)
+    if b"\x04" in b:  # drop short lines holding a fill-in: item lists, address blocks, signatures
+        lines = b.split(b"\x04")
+        last = lines.pop() if cut else b""  # a line cut short is kept whole: same result wherever the cut falls
+        b = b" ".join([w for line in lines if b"<*>" not in line or _long_line(line) for w in line.split()] + last.split())
+    return b
 
 class TemplateKeyer:
     """Derive a template key from a message's subject and body.
@@ -166,7 +208,8 @@ class TemplateKeyer:
     raw_margin
         How many raw body characters beyond ``body_chars`` are masked before the
         masked body is cut; when masking shrinks the text so much that the
-        window is not full (long URLs), the whole body is masked instead.
+        window is not full (long URLs, dropped lines), the raw window doubles
+        until it is, or the whole body is masked.
     max_subject_chars
         Subjects are cut to this many raw characters before masking.
     keep_sentence_starts
@@ -181,7 +224,7 @@ class TemplateKeyer:
         self,
         body_chars: int = 300,
         seed: int = 0,
-        raw_margin: int = 150,
+        raw_margin: int = 300,
         max_subject_chars: int = 250,
         keep_sentence_starts: bool = True,
     ) -> None:
@@ -218,13 +261,13 @@ class TemplateKeyer:
             return b""
         limit = n + self.raw_margin
         keep = self.keep_sentence_starts
-        if len(body) > limit:
+        while len(body) > limit:
             cut = body.rfind(" ", n, limit)  # do not split a token if avoidable
-            masked = _mask_bytes(body[: cut if cut > 0 else limit], keep)
-            if len(masked) < n:  # masking shrank the window below n: mask it all
-                masked = _mask_bytes(body, keep)
-        else:
-            masked = _mask_bytes(body, keep)
+            masked = _mask_bytes(body[: cut if cut > 0 else limit], keep, True)
+            if len(masked) >= n:
+                return masked[:n]
+            limit *= 2  # masking and dropped lines shrank the window below n: widen it
+        masked = _mask_bytes(body, keep)
         return masked[:n]
 
     def key(self, subject: str | None, body: str | None) -> str:

@@ -24,9 +24,10 @@ class VolumeSpike(AnomalyDetector):
       day, times a day-of-week factor (31 numbers in all);
     * the recent level: an exponentially weighted mean of the last few buckets, so a
       gradual ramp (a launch going up 8-10x over hours) is followed and not flagged;
-    * the recent peak: the largest bucket seen, decaying with a half-life of
+    * the recent peak at this time of day: the largest bucket seen in the same hour
+      of the day or the hours either side, decaying with a half-life of
       ``peak_half_life`` buckets, so recurring bursts (a weekly newsletter, a monthly
-      invoice run) are not flagged again.
+      invoice run) are not flagged again, while the same volume at a quiet hour is.
 
     A value is anomalous when it exceeds ``tolerance`` times that reference by much
     more than Poisson noise: ``z = (v - tolerance * ref) / sqrt(tolerance * ref + 1)``
@@ -52,7 +53,7 @@ class VolumeSpike(AnomalyDetector):
     Notes
     -----
     Score range: [0, 1), high = anomalous. Warm-up: ``warm_up`` calls to
-    :meth:`learn_one`; scores are 0 before. State: 35 floats, whatever the length
+    :meth:`learn_one`; scores are 0 before. State: 84 numbers, whatever the length
     of the series. ``x`` is ``{"value": number, "ts": unix seconds}``; ``ts`` may be
     missing (then only the non-seasonal parts are used), and a missing value counts
     as 0. :meth:`learn_gap` learns a run of empty buckets in constant time.
@@ -91,7 +92,9 @@ class VolumeSpike(AnomalyDetector):
         self._dow = [1.0] * 7
         self._level = 0.0
         self._recent = 0.0
-        self._peak = 0.0
+        self._peak = 0.0  # all hours (used when ts is unknown)
+        self._hour_peak = [0.0] * 24
+        self._hour_peak_n = [0] * 24  # self._n when the hour's peak was set (lazy decay)
         self._n = 0
         self._decay = 0.5 ** (1.0 / peak_half_life)
 
@@ -111,6 +114,8 @@ class VolumeSpike(AnomalyDetector):
             else:
                 self._hour[h] += a * (v - self._hour[h])
             self._hour_n[h] += 1
+            if v >= self._hour_peak[h] * self._decay ** (self._n - self._hour_peak_n[h]):
+                self._hour_peak[h], self._hour_peak_n[h] = v, self._n
             base = self._hour[h]
             if base > 0.5:
                 ratio = min(v / base, 10.0)
@@ -136,9 +141,17 @@ class VolumeSpike(AnomalyDetector):
                 return self._hour[h] * self._dow[d]
         return self._level
 
+    def peak(self, ts: float | None = None) -> float:
+        """Decayed peak around the hour of ``ts`` (over all hours when unknown)."""
+        if isinstance(ts, (int, float)) and math.isfinite(ts):
+            h = _hour_dow(ts)[0]
+            n, d = self._n, self._decay
+            return max(self._hour_peak[i % 24] * d ** (n - self._hour_peak_n[i % 24]) for i in (h - 1, h, h + 1))
+        return self._peak
+
     def reference(self, ts: float | None = None) -> float:
-        """The largest of seasonal expectation, recent level and decayed peak."""
-        return max(self.expected(ts), self._recent, self._peak)
+        """The largest of seasonal expectation, recent level and decayed peak at that hour."""
+        return max(self.expected(ts), self._recent, self.peak(ts))
 
     def score_one(self, x: dict) -> float:
         if self._n < self.warm_up:

@@ -1,0 +1,250 @@
+"""The stream agents: decode, score, emit, count -- in batches.
+
+The agent takes up to ``batch_size`` events at a time from the input topic and
+handles them in one synchronous pass (:meth:`BatchProcessor.handle`), with no
+await per event:
+
+* decode each value with :func:`detectors.events.parse_event`; a rejected event
+  goes to the dead-letter topic with its original bytes and the reason in headers;
+* score it with ``Sentinel.process(event, state)`` against the sender's learned
+  ``SenderState`` from the table;
+* emit each alert (contract JSON, keyed by sender) to the alerts topic;
+* count everything in :class:`streams.metrics.Metrics`;
+* write each touched sender's state to the table (its changelog) once per batch.
+
+Sends are buffered (``send_soon``); Faust flushes the producer before it commits
+the input offsets, so delivery is at least once, and the state recognises
+re-delivered events (``Outcome.duplicate``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+from detectors.errors import EventRejected
+from detectors.events import parse_event
+
+from .models import dlq_headers
+from .metrics import OTHER
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .app import MailflowApp
+
+__all__ = ["BatchProcessor", "register_agents", "INTERNAL_ERROR"]
+
+log = logging.getLogger(__name__)
+
+#: DLQ reason of a valid event the detectors failed on (a bug, not bad input).
+INTERNAL_ERROR = "internal_error"
+
+
+class BatchProcessor:
+    """Handles one batch of input events; all per-event work, no awaits."""
+
+    def __init__(self, mapp: "MailflowApp") -> None:
+        self.mapp = mapp
+        self.sentinel = mapp.sentinel
+        self.metrics = mapp.metrics
+        self.table = mapp.table
+        self.topics = mapp.topics
+        cfg = mapp.sentinel_config
+        self.max_bytes = cfg.max_event_bytes
+        self.max_recipients = cfg.max_recipients
+        #: event-time watermark (max event ts seen) and the wall time it was seen
+        self.watermark: float | None = None
+        self.watermark_wall: float = 0.0
+        #: sender -> input partition, for senders with open episodes (expiry writes)
+        self.partition_of: dict[str, int] = {}
+
+    # ------------------------------------------------------------------ batch
+    def handle(self, events: Sequence[Any]) -> None:
+        """Process a batch of Faust events (``event.message`` carries value, partition, offset)."""
+        sentinel = self.sentinel
+        m = self.metrics
+        process = sentinel.process
+        data = self.table.data
+        perf = time.perf_counter
+        max_bytes, max_recipients = self.max_bytes, self.max_recipients
+        # sender -> [state, partition, processed, unrelated_sum, dirty, {template: volume}]
+        touched: dict[str, list] = {}
+        processed = duplicates = 0
+        max_ts = None
+        proc_time = m.processing.observe
+        score = m.scores
+        alerts_out: list[tuple[Any, int]] = []
+        ended_out: list[Any] = []
+        for ev in events:
+            msg = ev.message
+            value = msg.value
+            try:
+                e = parse_event(value if value is not None else b"", max_bytes=max_bytes, max_recipients=max_recipients)
+            except EventRejected as exc:
+                self.dead_letter(msg, exc.reason, exc.detail)
+                continue
+            sender = e.sender
+            slot = touched.get(sender)
+            if slot is None:
+                state = data.get(sender)
+                if state is None:
+                    state = sentinel.new_state(sender)
+                slot = touched[sender] = [state, msg.partition, 0, 0, False, {}]
+            t0 = perf()
+            try:
+                out = process(e, slot[0], (msg.partition, msg.offset))
+            except Exception as exc:  # a detector bug must not stop the stream
+                log.warning("detectors failed on event at %s[%s]@%s: %s", msg.topic, msg.partition, msg.offset, type(exc).__name__)
+                self.dead_letter(msg, INTERNAL_ERROR, f"detectors raised {type(exc).__name__}")
+                continue
+            proc_time(perf() - t0)
+            if out.duplicate:
+                duplicates += 1
+                continue
+            processed += 1
+            slot[2] += 1
+            slot[3] += out.unrelated
+            slot[4] = True
+            if out.volume is not None:
+                slot[5][out.template] = out.volume
+            if max_ts is None or e.ts > max_ts:
+                max_ts = e.ts
+            if out.scores:
+                score(out.scores)
+            if out.alerts:
+                for a in out.alerts:
+                    alerts_out.append((a, msg.partition))
+            if out.ended:
+                ended_out.extend(out.ended)
+        # ---- once per batch: emit, persist, count
+        now = time.time()
+        for a, partition in alerts_out:
+            self.emit_alert(a)
+            m.alert(a, now, partition)
+            self.partition_of[a.sender] = partition
+        for end in ended_out:
+            m.episode_ended(end)
+        send_changelog = self.table.send_changelog
+        for sender, (state, partition, n, unrelated_sum, dirty, volumes) in touched.items():
+            if not dirty:
+                continue
+            data[sender] = state
+            send_changelog(partition, sender, state)
+            label = m.sender_batch(sender, n, unrelated_sum)
+            if label != OTHER:
+                for template, volume in volumes.items():
+                    m.template_volume(sender, label, template, volume, n)
+        if processed:
+            m.events_processed.inc(processed)
+        if duplicates:
+            m.events_duplicate.inc(duplicates)
+        if max_ts is not None and (self.watermark is None or max_ts > self.watermark):
+            self.watermark = max_ts
+            self.watermark_wall = now
+            m.last_event_ts.set(max_ts)
+
+    # ---------------------------------------------------------------- outputs
+    def emit_alert(self, alert) -> None:
+        self.topics.alerts.send_soon(key=alert.sender.encode(), value=alert.to_json())
+
+    def dead_letter(self, msg, reason: str, detail: str) -> None:
+        value = msg.value
+        if value is not None and not isinstance(value, (bytes, bytearray)):
+            value = bytes(value) if isinstance(value, memoryview) else str(value).encode("utf-8", "replace")
+        key = msg.key if isinstance(msg.key, (bytes, bytearray)) or msg.key is None else str(msg.key).encode()
+        self.topics.dlq.send_soon(
+            key=key,
+            value=value,
+            headers=dlq_headers(reason, detail, msg.topic, msg.partition, msg.offset),
+        )
+        if reason == INTERNAL_ERROR:
+            self.metrics.events_failed.inc()
+        else:
+            self.metrics.rejected(reason)
+
+    # ------------------------------------------------------------------ timers
+    def event_now(self) -> float | None:
+        """Event-time "now": the watermark advanced by the wall time since it was seen."""
+        if self.watermark is None:
+            return None
+        return self.watermark + max(0.0, time.time() - self.watermark_wall)
+
+    def expire(self) -> int:
+        """Close the episodes whose quiet period passed; returns how many ended."""
+        now = self.event_now()
+        if now is None:
+            return 0
+        data = self.table.data
+        n = 0
+        for sender in list(self.metrics.active.senders()):
+            state = data.get(sender)
+            partition = self.partition_of.get(sender)
+            if state is None:
+                continue
+            ended = self.sentinel.expire(state, now)
+            if not ended:
+                continue
+            n += len(ended)
+            for end in ended:
+                self.metrics.episode_ended(end)
+            data[sender] = state
+            self.table.send_changelog(partition, sender, state)
+        for sender in list(self.partition_of):
+            if sender not in self.metrics.active.senders():
+                self.partition_of.pop(sender, None)
+        return n
+
+    def update_lag(self) -> None:
+        consumer = self.mapp.app.consumer
+        topic = self.topics.input.get_topic_name()
+        lags: dict[int, int] = {}
+        for tp in consumer.assignment():
+            if tp.topic != topic:
+                continue
+            try:
+                hw = consumer.highwater(tp)
+            except Exception:
+                hw = None
+            if hw is None:
+                continue
+            committed = consumer._committed_offset.get(tp)
+            lags[tp.partition] = hw - (committed or 0)
+        self.metrics.set_lag(lags)
+
+    def revoked(self, partitions: Iterable[int]) -> None:
+        parts = set(partitions)
+        self.metrics.active.forget_partitions(parts)
+        for s, p in list(self.partition_of.items()):
+            if p in parts:
+                self.partition_of.pop(s, None)
+
+
+def register_agents(mapp: "MailflowApp") -> None:
+    """Attach the agent and timers to ``mapp.app``."""
+    app = mapp.app
+    settings = mapp.settings
+    proc = mapp.processor
+
+    async def sentinel_agent(stream):
+        async for events in stream.take_events(settings.batch_size, within=settings.batch_within):
+            try:
+                proc.handle(events)
+            except Exception:  # never crash the worker on one batch
+                log.exception("batch of %d events failed", len(events))
+
+    mapp.agent = app.agent(mapp.topics.input, name="mailflow.sentinel", concurrency=1)(sentinel_agent)
+
+    async def expire_timer() -> None:
+        proc.expire()
+
+    async def lag_timer() -> None:
+        proc.update_lag()
+
+    app.timer(settings.expire_interval, name="mailflow.expire")(expire_timer)
+    app.timer(settings.lag_interval, name="mailflow.lag")(lag_timer)
+
+    async def on_revoked(sender, revoked, **kwargs) -> None:
+        topic = mapp.topics.input.get_topic_name()
+        proc.revoked(tp.partition for tp in revoked if tp.topic == topic)
+
+    app.on_partitions_revoked.connect(on_revoked)

@@ -1,0 +1,279 @@
+"""Prometheus metrics of one streaming worker (see docs/design.md).
+
+Every metric is created on the registry passed to :class:`Metrics`, so tests
+use a fresh :class:`prometheus_client.CollectorRegistry`. Label values come
+from fixed sets (reasons, detectors, severities, partitions) or from capped
+sets (senders and templates: at most N each, the rest as ``"other"``; active
+alerts: the N most severe). No label ever carries a recipient address, a
+subject or a body.
+
+This module does not import Faust.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from detectors.alerts import DETECTORS, SEVERITIES
+from detectors.events import REJECT_REASONS
+
+__all__ = ["Metrics", "LabelCap", "ActiveAlerts", "OTHER"]
+
+OTHER = "other"
+_SEVERITY_RANK = {"warning": 1, "critical": 2}
+_MAX_LABEL_LEN = 200
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0, float("inf"))
+PROCESSING_BUCKETS = (1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 0.01, 0.025, 0.1, float("inf"))
+SCORE_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 1.0, float("inf"))
+
+
+def _clip(value: str | None) -> str:
+    v = "" if value is None else str(value)
+    return v if len(v) <= _MAX_LABEL_LEN else v[: _MAX_LABEL_LEN - 1] + "…"
+
+
+class LabelCap:
+    """Admit at most ``limit`` distinct label values; the rest map to ``"other"``.
+
+    Admission is sticky (a counter's series must not move) and first come,
+    first served among keys that reached ``min_count`` observations, so one-off
+    senders do not take the slots of the heavy ones. Candidate counts are kept
+    for at most ``4 * limit`` keys (space-saving style), so memory is bounded.
+    """
+
+    def __init__(self, limit: int, min_count: int = 1) -> None:
+        self.limit = limit
+        self.min_count = max(1, min_count)
+        self.admitted: set[str] = set()
+        self._candidates: dict[str, int] = {}
+
+    def label(self, key: str, count: int = 1) -> str:
+        if key in self.admitted:
+            return key
+        if len(self.admitted) >= self.limit:
+            return OTHER
+        c = self._candidates.get(key, 0) + count
+        if c >= self.min_count:
+            self._candidates.pop(key, None)
+            self.admitted.add(key)
+            return key
+        if key not in self._candidates and len(self._candidates) >= 4 * max(1, self.limit):
+            victim = min(self._candidates, key=self._candidates.__getitem__)
+            c += self._candidates.pop(victim)  # space-saving: inherit the evicted count
+        self._candidates[key] = c
+        return OTHER
+
+
+@dataclass
+class _Active:
+    labels: tuple[str, str, str, str, str]  # detector, severity, sender, template, summary
+    rank: tuple[int, float]
+    partition: int | None
+
+
+class ActiveAlerts:
+    """The ``mailflow_active_alert`` gauge: open episodes, the N most severe.
+
+    One series per episode, keyed ``(detector, sender, template)``; an escalation
+    replaces the series, :meth:`end` removes it. Episodes beyond the cap are
+    remembered (so they can take a slot that frees up) but not exported.
+    """
+
+    def __init__(self, gauge: Gauge, limit: int) -> None:
+        self.gauge = gauge
+        self.limit = limit
+        self.open: dict[tuple[str, str, str], _Active] = {}
+        self.shown: set[tuple[str, str, str]] = set()
+
+    def raise_(self, alert, partition: int | None = None) -> None:
+        key = (alert.detector, alert.sender, alert.template or "")
+        old = self.open.get(key)
+        if old is not None and key in self.shown:
+            self._hide(key)
+        labels = (_clip(alert.detector), _clip(alert.severity), _clip(alert.sender), _clip(alert.template or ""), _clip(alert.summary))
+        self.open[key] = _Active(labels, (_SEVERITY_RANK.get(alert.severity, 0), float(alert.score)), partition)
+        self._rebalance()
+
+    def end(self, detector: str, sender: str, template: str | None) -> bool:
+        key = (detector, sender, template or "")
+        if key not in self.open:
+            return False
+        if key in self.shown:
+            self._hide(key)
+        del self.open[key]
+        self._rebalance()
+        return True
+
+    def senders(self) -> set[str]:
+        return {k[1] for k in self.open}
+
+    def forget_partitions(self, partitions: Iterable[int]) -> int:
+        """Drop the episodes of senders on partitions this worker no longer owns."""
+        parts = set(partitions)
+        gone = [k for k, a in self.open.items() if a.partition in parts]
+        for k in gone:
+            if k in self.shown:
+                self._hide(k)
+            del self.open[k]
+        if gone:
+            self._rebalance()
+        return len(gone)
+
+    def _hide(self, key) -> None:
+        self.shown.discard(key)
+        old = self.open.get(key)
+        labels = old.labels if old is not None else None
+        if labels is None:
+            return
+        try:
+            self.gauge.remove(*labels)
+        except KeyError:
+            pass
+
+    def _rebalance(self) -> None:
+        best = sorted(self.open, key=lambda k: self.open[k].rank, reverse=True)[: self.limit]
+        want = set(best)
+        for key in list(self.shown - want):
+            self._hide(key)
+        for key in want:
+            a = self.open[key]
+            # re-set each time: an escalated episode has new labels
+            if key not in self.shown:
+                self.shown.add(key)
+            self.gauge.labels(*a.labels).set(a.rank[1])
+
+
+class Metrics:
+    """All metrics of one worker process, on ``registry``."""
+
+    def __init__(
+        self,
+        registry: CollectorRegistry | None = None,
+        *,
+        top_senders: int = 50,
+        top_templates: int = 50,
+        max_active_alerts: int = 100,
+    ) -> None:
+        self.registry = registry = registry if registry is not None else CollectorRegistry()
+        self.events_processed = Counter(
+            "mailflow_events_processed_total", "Events that passed validation and went through the detectors", registry=registry
+        )
+        self.events_rejected = Counter(
+            "mailflow_events_rejected_total", "Events rejected to the dead-letter topic, by reason", ["reason"], registry=registry
+        )
+        self.alerts = Counter("mailflow_alerts_total", "Alerts emitted", ["detector", "severity"], registry=registry)
+        self.events_failed = Counter(
+            "mailflow_events_failed_total",
+            "Valid events the detectors failed on (sent to the dead-letter topic with reason internal_error)",
+            registry=registry,
+        )
+        self.events_duplicate = Counter(
+            "mailflow_events_duplicate_total", "Re-delivered events (event_id already seen for the sender), skipped", registry=registry
+        )
+        self.alert_latency = Histogram(
+            "mailflow_alert_latency_seconds",
+            "Wall time of alert emission minus event time of the raising event",
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.processing = Histogram(
+            "mailflow_event_processing_seconds", "Time spent in the detectors per event", buckets=PROCESSING_BUCKETS, registry=registry
+        )
+        self.consumer_lag = Gauge(
+            "mailflow_consumer_lag_messages", "Messages behind the end of each assigned input partition", ["partition"], registry=registry
+        )
+        self.last_event_ts = Gauge(
+            "mailflow_last_event_timestamp_seconds", "Event time of the last processed event", registry=registry
+        )
+        self.detector_score = Histogram(
+            "mailflow_detector_score", "Detector scores in [0, 1]", ["detector"], buckets=SCORE_BUCKETS, registry=registry
+        )
+        self.active_alert_gauge = Gauge(
+            "mailflow_active_alert",
+            "Open alert episodes (value = score), the most severe only; removed when the episode ends",
+            ["detector", "severity", "sender", "template", "summary"],
+            registry=registry,
+        )
+        self.sender_events = Counter(
+            "mailflow_sender_events_total", "Events per sender (top senders; the rest as sender=\"other\")", ["sender"], registry=registry
+        )
+        self.sender_unrelated = Gauge(
+            "mailflow_sender_unrelated_recipients",
+            "Recent mean of unrelated external recipients visible to each other per message",
+            ["sender"],
+            registry=registry,
+        )
+        self.template_bucket = Gauge(
+            "mailflow_template_bucket_messages", "Messages of the template in the current bucket", ["sender", "template"], registry=registry
+        )
+        self.template_baseline = Gauge(
+            "mailflow_template_baseline_messages", "Learned expectation for the current bucket", ["sender", "template"], registry=registry
+        )
+        for r in REJECT_REASONS:
+            self.events_rejected.labels(r)
+        for d in DETECTORS:
+            self.detector_score.labels(d)
+            for s in SEVERITIES:
+                self.alerts.labels(d, s)
+        self.senders = LabelCap(top_senders)
+        self.templates = LabelCap(top_templates)
+        self.active = ActiveAlerts(self.active_alert_gauge, max_active_alerts)
+        self._unrelated_mean: dict[str, float] = {}
+        self._lag_partitions: set[str] = set()
+
+    # ------------------------------------------------------------- hot path API
+    def rejected(self, reason: str) -> None:
+        self.events_rejected.labels(reason if reason in REJECT_REASONS else "bad_value").inc()
+
+    def alert(self, alert, now: float, partition: int | None = None) -> None:
+        self.alerts.labels(alert.detector, alert.severity).inc()
+        self.alert_latency.observe(max(0.0, now - alert.ts))
+        self.active.raise_(alert, partition)
+
+    def episode_ended(self, end) -> None:
+        self.active.end(end.detector, end.sender, getattr(end, "template", None))
+
+    def scores(self, scores: dict[str, float]) -> None:
+        for d, s in scores.items():
+            if d in DETECTORS:
+                self.detector_score.labels(d).observe(s)
+
+    def sender_batch(self, sender: str, events: int, unrelated_sum: float) -> str:
+        """Per-sender figures, once per batch; returns the sender's label (or ``"other"``)."""
+        label = self.senders.label(sender, events)
+        self.sender_events.labels(label).inc(events)
+        if label != OTHER and events:
+            prev = self._unrelated_mean.get(label)
+            mean = unrelated_sum / events
+            # exponentially weighted, one step per batch
+            cur = mean if prev is None else 0.8 * prev + 0.2 * mean
+            self._unrelated_mean[label] = cur
+            self.sender_unrelated.labels(label).set(cur)
+        return label
+
+    def template_volume(self, sender: str, sender_label: str, template: str, volume: tuple[float, float] | None, events: int = 1) -> None:
+        """Current bucket and learned expectation of one (capped) sender/template pair."""
+        if volume is None or sender_label == OTHER:
+            return
+        if self.templates.label(f"{sender}\x00{template}", events) == OTHER:
+            return
+        observed, expected = volume
+        t = _clip(template)
+        self.template_bucket.labels(sender_label, t).set(observed)
+        self.template_baseline.labels(sender_label, t).set(expected)
+
+    def set_lag(self, lags: dict[int, int]) -> None:
+        """Replace the per-partition lag series with ``lags`` (partition -> messages)."""
+        now = {str(p) for p in lags}
+        for p in self._lag_partitions - now:
+            try:
+                self.consumer_lag.remove(p)
+            except KeyError:
+                pass
+        for p, lag in lags.items():
+            self.consumer_lag.labels(str(p)).set(max(0, lag))
+        self._lag_partitions = now

@@ -1,0 +1,338 @@
+"""Typed, validated settings of the streaming worker.
+
+Settings come from command-line flags and ``MAILFLOW_*`` environment variables
+(flags override the environment, the environment overrides the defaults). Every
+bad entry is collected and reported at once in one
+:class:`~detectors.errors.ConfigError`.
+
+This module imports neither Faust nor Kafka: it is cheap to import and to test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import ssl
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Callable, Mapping, Sequence
+
+from detectors.errors import ConfigError
+
+__all__ = ["WorkerSettings", "build_parser", "parse_settings", "ENV_PREFIX", "SECURITY_PROTOCOLS", "SASL_MECHANISMS"]
+
+ENV_PREFIX = "MAILFLOW_"
+SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+
+_TOPIC_RE = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
+_DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z0-9-]{1,63}$")
+_HOSTPORT_RE = re.compile(r"^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$")
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """Everything the streaming worker can be told.
+
+    Each field maps to a flag ``--field-name`` and an environment variable
+    ``MAILFLOW_FIELD_NAME`` (see :data:`_SPECS`).
+    """
+
+    broker: str = "kafka://localhost:9092"
+    metrics_port: int = 9108  # 0: do not serve /metrics
+    metrics_host: str = "0.0.0.0"
+    app_id: str = "mailflow-sentinel"  # also the Kafka consumer group id
+    input_topic: str = "mail.outbound"
+    alerts_topic: str = "mail.alerts"
+    dlq_topic: str = "mail.outbound.dlq"
+    partitions: int = 8
+    replication_factor: int = 1
+    store: str = "memory://"
+    data_dir: str = "mailflow-data"
+    internal_domains: tuple[str, ...] = ()
+    top_senders: int = 50
+    top_templates: int = 50
+    max_active_alerts: int = 100
+    batch_size: int = 2000
+    batch_within: float = 0.2
+    max_poll_records: int = 2000
+    session_timeout: float = 30.0
+    expire_interval: float = 15.0
+    lag_interval: float = 5.0
+    log_level: str = "info"
+    security_protocol: str = "PLAINTEXT"
+    sasl_mechanism: str | None = None
+    sasl_username: str | None = None
+    sasl_password: str | None = field(default=None, repr=False)
+    ssl_cafile: str | None = None
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
+
+    # ------------------------------------------------------------------ derived
+    @property
+    def broker_urls(self) -> list[str]:
+        """The broker as a list of ``kafka://host:port`` URLs (Faust's form)."""
+        return [_as_url(part) for part in self.broker.split(",") if part.strip()]
+
+    @property
+    def bootstrap_servers(self) -> list[str]:
+        """The broker as ``host:port`` entries (aiokafka's form)."""
+        return [u.split("://", 1)[1] for u in self.broker_urls]
+
+    def ssl_context(self) -> ssl.SSLContext | None:
+        """An SSL context for ``SSL``/``SASL_SSL``, else ``None``."""
+        if self.security_protocol not in ("SSL", "SASL_SSL"):
+            return None
+        ctx = ssl.create_default_context(cafile=self.ssl_cafile)
+        if self.ssl_certfile:
+            ctx.load_cert_chain(self.ssl_certfile, self.ssl_keyfile)
+        return ctx
+
+    def broker_credentials(self) -> Any:
+        """Faust ``broker_credentials`` for the security settings (``None`` for PLAINTEXT)."""
+        proto = self.security_protocol
+        if proto == "PLAINTEXT":
+            return None
+        import faust  # local import: settings stays Faust-free to import
+
+        ctx = self.ssl_context()
+        if proto == "SSL":
+            return faust.SSLCredentials(ctx)
+        creds = faust.SASLCredentials(
+            username=self.sasl_username,
+            password=self.sasl_password,
+            mechanism=self.sasl_mechanism,
+            ssl_context=ctx,
+        )
+        return creds
+
+    def detector_mapping(self) -> dict[str, Any]:
+        """The detector settings, for ``SentinelConfig.from_mapping``."""
+        return {"internal_domains": list(self.internal_domains)} if self.internal_domains else {}
+
+    def redacted(self) -> dict[str, Any]:
+        """The settings as a mapping, secrets masked (safe to log)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        if out.get("sasl_password"):
+            out["sasl_password"] = "***"
+        return out
+
+    def with_(self, **changes: Any) -> "WorkerSettings":
+        """A copy with ``changes`` applied and validated."""
+        new = replace(self, **changes)
+        new.validate()
+        return new
+
+    # --------------------------------------------------------------- validation
+    def problems(self) -> list[str]:
+        """Every problem with these settings, one line each (empty when valid)."""
+        p: list[str] = []
+        urls = [part.strip() for part in self.broker.split(",")]
+        if not self.broker.strip() or not all(urls):
+            p.append(f"broker: {self.broker!r} is not a broker URL (kafka://host:port[,host:port])")
+        else:
+            for part in urls:
+                hp = part.split("://", 1)[1] if "://" in part else part
+                scheme = part.split("://", 1)[0] if "://" in part else "kafka"
+                if scheme != "kafka" or not _HOSTPORT_RE.match(hp) or not (0 < int(hp.rsplit(":", 1)[1]) < 65536):
+                    p.append(f"broker: {part!r} is not of the form kafka://host:port")
+        if not 0 <= self.metrics_port <= 65535:
+            p.append(f"metrics_port: {self.metrics_port} is not a port number (0-65535; 0 disables /metrics)")
+        if not self.metrics_host:
+            p.append("metrics_host: must not be empty")
+        if not re.match(r"^[A-Za-z0-9._-]{1,200}$", self.app_id):
+            p.append(f"app_id: {self.app_id!r} must be 1-200 characters of A-Z a-z 0-9 . _ -")
+        for name in ("input_topic", "alerts_topic", "dlq_topic"):
+            v = getattr(self, name)
+            if not _TOPIC_RE.match(v) or v in (".", ".."):
+                p.append(f"{name}: {v!r} is not a valid Kafka topic name")
+        if len({self.input_topic, self.alerts_topic, self.dlq_topic}) < 3:
+            p.append("input_topic, alerts_topic and dlq_topic must be three different topics")
+        if not 1 <= self.partitions <= 10000:
+            p.append(f"partitions: {self.partitions} must be between 1 and 10000")
+        if not 1 <= self.replication_factor <= 100:
+            p.append(f"replication_factor: {self.replication_factor} must be between 1 and 100")
+        if self.store not in ("memory://", "rocksdb://"):
+            p.append(f"store: {self.store!r} must be memory:// or rocksdb://")
+        if not self.data_dir:
+            p.append("data_dir: must not be empty")
+        for d in self.internal_domains:
+            if not _DOMAIN_RE.match(d):
+                p.append(f"internal_domains: {d!r} is not a domain name")
+        for name, lo, hi in (
+            ("top_senders", 0, 100000),
+            ("top_templates", 0, 100000),
+            ("max_active_alerts", 0, 100000),
+            ("batch_size", 1, 100000),
+            ("max_poll_records", 1, 1000000),
+        ):
+            v = getattr(self, name)
+            if not lo <= v <= hi:
+                p.append(f"{name}: {v} must be between {lo} and {hi}")
+        for name, lo, hi in (
+            ("batch_within", 0.001, 60.0),
+            ("session_timeout", 1.0, 3600.0),
+            ("expire_interval", 0.1, 86400.0),
+            ("lag_interval", 0.1, 86400.0),
+        ):
+            v = getattr(self, name)
+            if not lo <= v <= hi:
+                p.append(f"{name}: {v} must be between {lo:g} and {hi:g} seconds")
+        if self.log_level not in LOG_LEVELS:
+            p.append(f"log_level: {self.log_level!r} must be one of {', '.join(LOG_LEVELS)}")
+        proto = self.security_protocol
+        if proto not in SECURITY_PROTOCOLS:
+            p.append(f"security_protocol: {proto!r} must be one of {', '.join(SECURITY_PROTOCOLS)}")
+        if proto.startswith("SASL_"):
+            if self.sasl_mechanism not in SASL_MECHANISMS:
+                p.append(f"sasl_mechanism: {self.sasl_mechanism!r} must be one of {', '.join(SASL_MECHANISMS)} with {proto}")
+            if not self.sasl_username:
+                p.append(f"sasl_username: required with {proto}")
+            if not self.sasl_password:
+                p.append(f"sasl_password: required with {proto} (set {ENV_PREFIX}SASL_PASSWORD)")
+        elif self.sasl_mechanism or self.sasl_username or self.sasl_password:
+            if proto in SECURITY_PROTOCOLS:
+                p.append(f"sasl_*: SASL settings given but security_protocol is {proto}")
+        ssl_files = ("ssl_cafile", "ssl_certfile", "ssl_keyfile")
+        if proto not in ("SSL", "SASL_SSL") and any(getattr(self, f) for f in ssl_files):
+            if proto in SECURITY_PROTOCOLS:
+                p.append(f"ssl_*: SSL files given but security_protocol is {proto}")
+        for f in ssl_files:
+            v = getattr(self, f)
+            if v and not os.path.isfile(v):
+                p.append(f"{f}: {v!r} is not a readable file")
+        if self.ssl_keyfile and not self.ssl_certfile:
+            p.append("ssl_keyfile: given without ssl_certfile")
+        return p
+
+    def validate(self) -> None:
+        """Raise :class:`ConfigError` listing every problem."""
+        problems = self.problems()
+        if problems:
+            raise ConfigError(problems)
+
+
+def _as_url(part: str) -> str:
+    part = part.strip()
+    return part if "://" in part else f"kafka://{part}"
+
+
+# ---------------------------------------------------------------------------
+# flags and environment
+
+def _split_list(v: str) -> tuple[str, ...]:
+    return tuple(x.strip().lower() for x in v.split(",") if x.strip())
+
+
+# field name -> (converter from string, help)
+_SPECS: dict[str, tuple[Callable[[str], Any], str]] = {
+    "broker": (str, "Kafka bootstrap servers, kafka://host:port[,host:port]"),
+    "metrics_port": (int, "port of the Prometheus /metrics endpoint (0 disables it)"),
+    "metrics_host": (str, "address the /metrics endpoint binds"),
+    "app_id": (str, "Faust app id = Kafka consumer group id (workers with the same id share the work)"),
+    "input_topic": (str, "topic of outbound-mail events (keyed by sender)"),
+    "alerts_topic": (str, "topic alerts are written to"),
+    "dlq_topic": (str, "dead-letter topic for rejected events"),
+    "partitions": (int, "partitions of the topics this worker creates (input, alerts, DLQ, changelog)"),
+    "replication_factor": (int, "replication factor of the topics this worker creates"),
+    "store": (str, "table store: memory:// (state rebuilt from the changelog) or rocksdb://"),
+    "data_dir": (str, "directory for Faust's local data"),
+    "internal_domains": (_split_list, "the organisation's own mail domain (repeatable; env: comma list)"),
+    "top_senders": (int, "at most this many senders get their own sender label; others are 'other'"),
+    "top_templates": (int, "at most this many sender/template pairs get template gauges"),
+    "max_active_alerts": (int, "at most this many (most severe) active alerts in mailflow_active_alert"),
+    "batch_size": (int, "events processed per batch"),
+    "batch_within": (float, "seconds to wait for a batch to fill"),
+    "max_poll_records": (int, "records fetched per Kafka poll"),
+    "session_timeout": (float, "Kafka consumer-group session timeout, seconds (failover time after a crash)"),
+    "expire_interval": (float, "seconds between checks for ended alert episodes"),
+    "lag_interval": (float, "seconds between consumer-lag updates"),
+    "log_level": (str, "debug, info, warning, error or critical"),
+    "security_protocol": (str, "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL"),
+    "sasl_mechanism": (str, "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512"),
+    "sasl_username": (str, "SASL user name"),
+    "sasl_password": (str, "SASL password (prefer the environment variable MAILFLOW_SASL_PASSWORD)"),
+    "ssl_cafile": (str, "CA bundle to verify the brokers"),
+    "ssl_certfile": (str, "client certificate (PEM)"),
+    "ssl_keyfile": (str, "client private key (PEM)"),
+}
+
+_REPEATABLE = {"internal_domains": "internal_domain"}
+
+
+def _flag(name: str) -> str:
+    return "--" + _REPEATABLE.get(name, name).replace("_", "-")
+
+
+def env_name(name: str) -> str:
+    return ENV_PREFIX + name.upper()
+
+
+def build_parser(prog: str = "mailflow worker") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Streaming worker: reads outbound-mail events from Kafka, writes alerts and dead letters, "
+        "serves Prometheus metrics. Every flag can also be set by the environment variable shown.",
+        argument_default=None,
+    )
+    for name, (_, text) in _SPECS.items():
+        default = getattr(WorkerSettings, name, None)
+        shown = ",".join(default) if isinstance(default, tuple) else default
+        h = f"{text} [env {env_name(name)}; default {shown!r}]".replace("%", "%%")
+        if name in _REPEATABLE:
+            parser.add_argument(_flag(name), dest=name, action="append", metavar="DOMAIN", help=h)
+        else:
+            parser.add_argument(_flag(name), dest=name, metavar=name.split("_")[-1].upper(), help=h)
+    return parser
+
+
+def parse_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> WorkerSettings:
+    """Settings from flags ``argv`` and environment ``env`` (flags win).
+
+    Raises :class:`ConfigError` listing every bad entry; argparse itself exits
+    with status 2 on an unknown flag.
+    """
+    env = os.environ if env is None else env
+    ns = build_parser().parse_args(list(argv or []))
+    raw: dict[str, tuple[str, Any]] = {}  # name -> (source, raw value)
+    for name in _SPECS:
+        if env.get(env_name(name)) not in (None, ""):
+            raw[name] = (env_name(name), env[env_name(name)])
+        v = getattr(ns, name)
+        if v is not None:
+            if name in _REPEATABLE:
+                v = ",".join(v)
+            raw[name] = (_flag(name), v)
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for name, (source, value) in raw.items():
+        conv = _SPECS[name][0]
+        try:
+            if name in ("security_protocol", "sasl_mechanism"):
+                value = value.strip().upper()
+            elif name == "log_level":
+                value = value.strip().lower()
+            values[name] = conv(value)
+        except (TypeError, ValueError):
+            kind = {int: "an integer", float: "a number"}.get(conv, "valid")
+            problems.append(f"{name}: {value!r} (from {source}) is not {kind}")
+    settings = WorkerSettings(**values)
+    problems += settings.problems()
+    problems += _detector_problems(settings)
+    if problems:
+        raise ConfigError(problems)
+    return settings
+
+
+def _detector_problems(settings: WorkerSettings) -> list[str]:
+    """Problems ``SentinelConfig`` finds in the detector settings (none if it is not importable yet)."""
+    try:
+        from detectors.config import SentinelConfig
+    except ImportError:  # pragma: no cover - detectors.config is written in parallel
+        return []
+    try:
+        SentinelConfig.from_mapping(settings.detector_mapping())
+    except ConfigError as exc:
+        return list(exc.problems)
+    return []

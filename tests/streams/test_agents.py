@@ -1,0 +1,175 @@
+"""Agent unit tests: no broker; Faust's ``agent.test_context()`` and the batch processor."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from types import SimpleNamespace
+from unittest import mock
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from streams.app import create_app
+from streams.models import HEADER_REASON, HEADER_SOURCE_OFFSET, HEADER_SOURCE_PARTITION, HEADER_SOURCE_TOPIC
+from streams.settings import WorkerSettings
+
+T0 = 1503568800.0
+
+
+def blast_event(i: int, ts: float | None = None) -> bytes:
+    """An automated sender asking five unrelated gmail customers for an ID photo."""
+    return json.dumps(
+        {
+            "event_id": f"m{i}",
+            "ts": T0 + i if ts is None else ts,
+            "sender": "care@example.com",
+            "sender_kind": "automated",
+            "template_id": "verify-id",
+            "to": [f"c{i}-{k}@gmail.com" for k in range(5)],
+            "subject": "Verify your account",
+            "body": "Please reply with a photo of your passport or ID card.",
+        }
+    ).encode()
+
+
+@pytest.fixture
+def mapp(tmp_path):
+    settings = WorkerSettings(app_id="unit-test", data_dir=str(tmp_path), internal_domains=("example.com",), batch_within=0.01)
+    m = create_app(settings, registry=CollectorRegistry())
+    m.app.finalize()
+    m.app.conf.store = "memory://"
+    m.app.flow_control.resume()
+    return m
+
+
+def sample(m, name, **labels):
+    return m.metrics.registry.get_sample_value(name, labels or None) or 0.0
+
+
+def fake_event(value, partition=0, offset=0, key=b"care@example.com", topic="mail.outbound"):
+    return SimpleNamespace(message=SimpleNamespace(value=value, key=key, topic=topic, partition=partition, offset=offset))
+
+
+class Sent:
+    """Captures ``send_soon`` calls of the alerts and DLQ topics and the changelog."""
+
+    def __init__(self, m):
+        self.alerts, self.dlq, self.changelog = [], [], []
+        self._patches = [
+            mock.patch.object(m.topics.alerts, "send_soon", side_effect=lambda **kw: self.alerts.append(kw)),
+            mock.patch.object(m.topics.dlq, "send_soon", side_effect=lambda **kw: self.dlq.append(kw)),
+            mock.patch.object(m.table, "send_changelog", side_effect=lambda *a, **kw: self.changelog.append(a)),
+        ]
+
+    def __enter__(self):
+        for p in self._patches:
+            p.start()
+        return self
+
+    def __exit__(self, *exc):
+        for p in self._patches:
+            p.stop()
+
+
+def test_agent_test_context_valid_event_alerts_and_counts(mapp):
+    async def run():
+        with Sent(mapp) as sent:
+            async with mapp.agent.test_context() as agent:
+                for i in range(5):
+                    await agent.put(blast_event(i), key=b"care@example.com")
+                for _ in range(100):
+                    if sample(mapp, "mailflow_events_processed_total") >= 5:
+                        break
+                    await asyncio.sleep(0.02)
+            return sent
+
+    sent = asyncio.run(run())
+    assert sample(mapp, "mailflow_events_processed_total") == 5
+    assert sent.alerts, "a fan-out / sensitive-request alert is emitted"
+    alert = json.loads(sent.alerts[0]["value"])
+    assert sent.alerts[0]["key"] == b"care@example.com"
+    assert {"alert_id", "ts", "detector", "severity", "sender", "template", "score", "summary", "evidence", "event_ids"} <= set(alert)
+    total = sum(
+        sample(mapp, "mailflow_alerts_total", detector=a["detector"], severity=a["severity"])
+        for a in {(json.loads(x["value"])["detector"], json.loads(x["value"])["severity"]): json.loads(x["value"]) for x in sent.alerts}.values()
+    )
+    assert total == len(sent.alerts)
+    # the sender's learned state was written once per batch, not per event
+    assert 1 <= len(sent.changelog) <= 5
+    assert mapp.table.data["care@example.com"].n_events == 5
+
+
+def test_agent_test_context_bad_bytes_go_to_dlq(mapp):
+    async def run():
+        with Sent(mapp) as sent:
+            async with mapp.agent.test_context() as agent:
+                await agent.put(b"\xff\xfe not utf-8", key=b"x")
+                await agent.put(b"{not json", key=b"x")
+                await agent.put(blast_event(1), key=b"care@example.com")
+                for _ in range(100):
+                    if sample(mapp, "mailflow_events_processed_total") >= 1:
+                        break
+                    await asyncio.sleep(0.02)
+            return sent
+
+    sent = asyncio.run(run())
+    assert [d["value"] for d in sent.dlq] == [b"\xff\xfe not utf-8", b"{not json"]
+    reasons = [dict(d["headers"])[HEADER_REASON] for d in sent.dlq]
+    assert reasons == [b"invalid_utf8", b"invalid_json"]
+    assert sample(mapp, "mailflow_events_rejected_total", reason="invalid_utf8") == 1
+    assert sample(mapp, "mailflow_events_rejected_total", reason="invalid_json") == 1
+    assert sample(mapp, "mailflow_events_processed_total") == 1
+
+
+def test_batch_processor_rejects_every_reason_and_keeps_going(mapp):
+    bad = {
+        b'{"event_id": "a", "ts": 1503568800, "sender": "care@example.com"}': "no_recipients",
+        b'{"ts": 1503568800, "sender": "care@example.com", "to": ["a@b.com"]}': "missing_field",
+        b'{"event_id": 5, "ts": 1503568800, "sender": "care@example.com", "to": ["a@b.com"]}': "wrong_type",
+        b"[1, 2]": "not_an_object",
+        json.dumps({"event_id": "r", "ts": T0, "sender": "care@example.com", "to": [f"u{i}@x.com" for i in range(5000)]}).encode(): "too_many_recipients",
+    }
+    events = [fake_event(v, partition=3, offset=i) for i, v in enumerate(bad)] + [fake_event(blast_event(9), partition=3, offset=99)]
+    with Sent(mapp) as sent:
+        mapp.processor.handle(events)
+    assert [d["value"] for d in sent.dlq] == list(bad)
+    for d, reason in zip(sent.dlq, bad.values()):
+        h = dict(d["headers"])
+        assert h[HEADER_REASON] == reason.encode()
+        assert h[HEADER_SOURCE_TOPIC] == b"mail.outbound" and h[HEADER_SOURCE_PARTITION] == b"3"
+    assert dict(sent.dlq[1]["headers"])[HEADER_SOURCE_OFFSET] == b"1"
+    for reason in bad.values():
+        assert sample(mapp, "mailflow_events_rejected_total", reason=reason) == 1
+    assert sample(mapp, "mailflow_events_processed_total") == 1
+    assert sent.changelog == [(3, "care@example.com", mapp.table.data["care@example.com"])]
+
+
+def test_redelivered_events_are_counted_as_duplicates(mapp):
+    events = [fake_event(blast_event(i), offset=i) for i in range(4)]
+    with Sent(mapp):
+        mapp.processor.handle(events)
+        mapp.processor.handle(events[2:])  # re-delivery after a crash
+    assert sample(mapp, "mailflow_events_processed_total") == 4
+    assert sample(mapp, "mailflow_events_duplicate_total") == 2
+    assert sample(mapp, "mailflow_sender_events_total", sender="care@example.com") == 4
+
+
+def test_episode_end_removes_active_alert(mapp):
+    with Sent(mapp) as sent:
+        mapp.processor.handle([fake_event(blast_event(i), offset=i) for i in range(3)])
+        assert sent.alerts
+        active = [s for s in mapp.metrics.registry.collect() if s.name == "mailflow_active_alert"][0].samples
+        assert active and all("@gmail.com" not in str(s.labels) for s in active)
+        # event time moves far past the quiet period
+        mapp.processor.watermark += 10 * mapp.sentinel_config.episode_quiet_seconds
+        assert mapp.processor.expire() >= 1
+    active = [s for s in mapp.metrics.registry.collect() if s.name == "mailflow_active_alert"][0].samples
+    assert active == []
+
+
+def test_detector_failure_goes_to_dlq_not_crash(mapp):
+    with Sent(mapp) as sent, mock.patch.object(mapp.sentinel, "process", side_effect=RuntimeError("boom")):
+        mapp.processor.handle([fake_event(blast_event(1))])
+    assert dict(sent.dlq[0]["headers"])[HEADER_REASON] == b"internal_error"
+    assert sample(mapp, "mailflow_events_failed_total") == 1

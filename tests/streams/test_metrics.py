@@ -1,0 +1,102 @@
+"""Metrics: names, labels from fixed or capped sets, active alerts removed at episode end."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from prometheus_client import CollectorRegistry, generate_latest
+
+from detectors.alerts import Alert
+from detectors.events import REJECT_REASONS
+from streams.metrics import OTHER, LabelCap, Metrics
+
+DESIGN_METRICS = {
+    "mailflow_events_processed_total", "mailflow_events_rejected_total", "mailflow_alerts_total",
+    "mailflow_events_duplicate_total", "mailflow_alert_latency_seconds", "mailflow_event_processing_seconds",
+    "mailflow_consumer_lag_messages", "mailflow_last_event_timestamp_seconds", "mailflow_detector_score",
+    "mailflow_active_alert", "mailflow_sender_events_total", "mailflow_sender_unrelated_recipients",
+    "mailflow_template_bucket_messages", "mailflow_template_baseline_messages",
+}
+
+
+def alert(detector="fanout", severity="warning", sender="a@x.com", template="t1", score=0.7, ts=1000.0):
+    return Alert(detector=detector, severity=severity, sender=sender, template=template, score=score,
+                 summary=f"{detector} on {template}", ts=ts, event_ids=["e1"])
+
+
+def test_all_design_metrics_exist_on_the_given_registry():
+    reg = CollectorRegistry()
+    m = Metrics(reg)
+    m.set_lag({0: 3})
+    m.sender_batch("a@x.com", 1, 0)
+    m.template_volume("a@x.com", "a@x.com", "t1", (3, 1.5))
+    m.alert(alert(), now=1001.0)
+    text = generate_latest(reg).decode()
+    for name in DESIGN_METRICS:
+        assert f"# TYPE {name.removesuffix('_total')}" in text, name
+    for r in REJECT_REASONS:
+        assert reg.get_sample_value("mailflow_events_rejected_total", {"reason": r}) == 0
+    assert reg.get_sample_value("mailflow_alerts_total", {"detector": "fanout", "severity": "warning"}) == 1
+    assert reg.get_sample_value("mailflow_alert_latency_seconds_count") == 1
+    assert reg.get_sample_value("mailflow_consumer_lag_messages", {"partition": "0"}) == 3
+    assert reg.get_sample_value("mailflow_template_baseline_messages", {"sender": "a@x.com", "template": "t1"}) == 1.5
+
+
+def test_unknown_reason_is_not_a_new_label():
+    reg = CollectorRegistry()
+    m = Metrics(reg)
+    m.rejected("something_else")
+    assert reg.get_sample_value("mailflow_events_rejected_total", {"reason": "something_else"}) is None
+    assert reg.get_sample_value("mailflow_events_rejected_total", {"reason": "bad_value"}) == 1
+
+
+def test_sender_label_cap():
+    reg = CollectorRegistry()
+    m = Metrics(reg, top_senders=2)
+    for s in ("a@x.com", "b@x.com", "c@x.com", "d@x.com"):
+        m.sender_batch(s, 5, 5)
+    assert reg.get_sample_value("mailflow_sender_events_total", {"sender": "a@x.com"}) == 5
+    assert reg.get_sample_value("mailflow_sender_events_total", {"sender": "c@x.com"}) is None
+    assert reg.get_sample_value("mailflow_sender_events_total", {"sender": OTHER}) == 10
+    assert reg.get_sample_value("mailflow_sender_unrelated_recipients", {"sender": "a@x.com"}) == 1.0
+
+
+def test_label_cap_prefers_repeat_senders_and_stays_bounded():
+    cap = LabelCap(2, min_count=3)
+    for i in range(1000):
+        assert cap.label(f"one-off{i}") == OTHER
+    assert len(cap._candidates) <= 8
+    for _ in range(3):
+        got = cap.label("heavy")
+    assert got == "heavy"
+
+
+def test_active_alert_capped_escalated_and_removed():
+    reg = CollectorRegistry()
+    m = Metrics(reg, max_active_alerts=2)
+
+    def series():
+        return {(s.labels["detector"], s.labels["severity"], s.labels["template"]): s.value
+                for mf in reg.collect() if mf.name == "mailflow_active_alert" for s in mf.samples}
+
+    m.alert(alert("fanout", "warning", template="t1", score=0.6), now=1000)
+    m.alert(alert("template_spike", "warning", template="t2", score=0.7), now=1000)
+    m.alert(alert("sensitive_request", "critical", template="t3", score=0.9), now=1000)
+    assert set(series()) == {("template_spike", "warning", "t2"), ("sensitive_request", "critical", "t3")}
+    # escalation replaces the series of the same episode
+    m.alert(alert("template_spike", "critical", template="t2", score=0.95), now=1000)
+    assert set(series()) == {("template_spike", "critical", "t2"), ("sensitive_request", "critical", "t3")}
+    # episode end removes it; the waiting episode takes the slot
+    m.episode_ended(SimpleNamespace(detector="template_spike", sender="a@x.com", template="t2"))
+    assert set(series()) == {("fanout", "warning", "t1"), ("sensitive_request", "critical", "t3")}
+    m.active.forget_partitions([None])
+    assert series() == {}
+
+
+def test_lag_series_follow_assignment():
+    reg = CollectorRegistry()
+    m = Metrics(reg)
+    m.set_lag({0: 5, 1: 7})
+    m.set_lag({1: 2})
+    assert reg.get_sample_value("mailflow_consumer_lag_messages", {"partition": "0"}) is None
+    assert reg.get_sample_value("mailflow_consumer_lag_messages", {"partition": "1"}) == 2
