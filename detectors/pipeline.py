@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass, field
 
 from .alerts import Alert
 from .config import SentinelConfig
@@ -87,18 +86,32 @@ class SenderState:
         return t.spike.expected(ts)
 
 
-@dataclass
 class Outcome:
-    """What processing one event gave."""
+    """What processing one event gave.
 
-    alerts: list[Alert] = field(default_factory=list)
-    ended: list[EpisodeEnd] = field(default_factory=list)
-    duplicate: bool = False
-    template: str = ""
-    kind: str = "human"
-    scores: dict[str, float] = field(default_factory=dict)
-    volume: tuple[float, float] | None = None
-    unrelated: int = 0
+    ``alerts``: new or escalated episodes; ``ended``: episodes that closed;
+    ``duplicate``: the event was a re-delivery and nothing was learned;
+    ``template``: template id or derived key; ``kind``: ``"automated"`` or
+    ``"human"``; ``scores``: detector -> score in [0, 1] for the detectors that
+    scored; ``volume``: (messages in the template's current bucket, learned
+    expectation); ``unrelated``: unrelated external customers on the message.
+    """
+
+    __slots__ = ("alerts", "ended", "duplicate", "template", "kind", "scores", "volume", "unrelated")
+
+    def __init__(self, duplicate: bool = False) -> None:
+        self.alerts: list[Alert] = []
+        self.ended: list[EpisodeEnd] = []
+        self.duplicate = duplicate
+        self.template = ""
+        self.kind = "human"
+        self.scores: dict[str, float] = {}
+        self.volume: tuple[float, float] | None = None
+        self.unrelated = 0
+
+    def __repr__(self) -> str:
+        return (f"Outcome(alerts={len(self.alerts)}, ended={len(self.ended)}, duplicate={self.duplicate}, "
+                f"template={self.template!r}, kind={self.kind!r}, scores={self.scores!r})")
 
 
 class Sentinel:
@@ -238,7 +251,7 @@ class Sentinel:
         else:
             st.templates.move_to_end(template)
         hour = int(ts % 86_400) // 3600
-        kind_model.learn_one({"templated": t.total > 0, "reply": bool(event.in_reply_to), "hour": hour})
+        kind_model.observe(t.total > 0, event.in_reply_to is not None, hour)
         kind = kind_model.predict(event.sender)
         automated = kind == "automated"
         out.kind = kind
@@ -305,8 +318,9 @@ class Sentinel:
                 ))
 
         # 2. fan-out
+        fanout = st.fanout
         fx = {"unrelated": unrelated, "automated": automated}
-        s = st.fanout.score_one(fx)
+        s = fanout.score_one(fx) if unrelated >= fanout.min_unrelated else 0.0
         if s:
             out.scores["fanout"] = s
             if s >= c.warning_score or unrelated >= c.fanout_critical_unrelated:
@@ -321,7 +335,7 @@ class Sentinel:
                      "visible_recipients": len(visible), "usual_unrelated": round(usual, 2),
                      "threshold": round(st.fanout.threshold(automated), 2)},
                 ))
-        st.fanout.learn_one(fx)
+        fanout.learn_one(fx)
 
         # 3. relayed replies
         if event.in_reply_to and event.attachments and unrelated >= 2:
@@ -340,9 +354,9 @@ class Sentinel:
 
         # 4. template volume: spike against the baseline, or a new template at volume
         if t.spike is not None:
-            ref = t.spike.reference(ts)
             out.volume = (float(t.count), t.spike.expected(ts))
             if t.count >= c.spike_min_count:
+                ref = t.spike.reference(ts)
                 s = t.spike.score_one({"value": t.count, "ts": ts})
                 out.scores["template_spike"] = s
                 if s >= c.warning_score:

@@ -50,12 +50,17 @@ class SenderKind:
         self._declared = kind
 
     def learn_one(self, x: dict) -> None:
-        a = max(self.alpha, 1.0 / (self._n + 1))
-        self._templated += a * ((1.0 if x.get("templated") else 0.0) - self._templated)
-        self._reply += a * ((1.0 if x.get("reply") else 0.0) - self._reply)
         h = x.get("hour", 12)
-        self._night += a * ((1.0 if (h >= 22 or h < 6) else 0.0) - self._night)
-        self._n += 1
+        self.observe(bool(x.get("templated")), bool(x.get("reply")), 12 if h is None else h)
+
+    def observe(self, templated: bool, reply: bool, hour: int) -> None:
+        """Learn one message: repeats a known template, is a reply, hour of day (UTC)."""
+        n = self._n
+        a = self.alpha if n >= 20 else max(self.alpha, 1.0 / (n + 1))
+        self._templated += a * ((1.0 if templated else 0.0) - self._templated)
+        self._reply += a * ((1.0 if reply else 0.0) - self._reply)
+        self._night += a * ((1.0 if (hour >= 22 or hour < 6) else 0.0) - self._night)
+        self._n = n + 1
 
     @staticmethod
     def address_hint(sender: str) -> float:
