@@ -41,13 +41,18 @@ class Episodes:
     def __init__(self, quiet_seconds: float = 3600, max_open: int = 32) -> None:
         self.quiet_seconds = quiet_seconds
         self.max_open = max_open
-        # (detector, template) -> [rank, started_ts, last_ts, triggers]
+        # (detector, template scope) -> [rank, started_ts, last_ts, triggers, template label]
         self._open: dict[tuple[str, str | None], list] = {}
         # episodes pushed out by max_open, reported as ended by the next expire()
         self._evicted: list[tuple[tuple[str, str | None], list]] = []
 
-    def trigger(self, detector: str, template: str | None, severity: str, ts: float) -> bool:
-        """Record a trigger; True when it must raise an alert (new episode or higher severity)."""
+    def trigger(self, detector: str, template: str | None, severity: str, ts: float, label: str | None = None) -> bool:
+        """Record a trigger; True when it must raise an alert (new episode or higher severity).
+
+        ``template`` scopes the episode (None: one episode per sender and detector);
+        ``label`` is the template named by the episode's alerts and its end (default:
+        ``template``), fixed when the episode opens.
+        """
         key = (detector, template)
         rank = SEVERITY_RANK[severity]
         ep = self._open.get(key)
@@ -62,8 +67,13 @@ class Episodes:
             oldest = min(self._open, key=lambda k: self._open[k][2])
             self._evicted.append((oldest, self._open.pop(oldest)))
             del self._evicted[: -self.max_open]
-        self._open[key] = [rank, ts, ts, 1]
+        self._open[key] = [rank, ts, ts, 1, template if label is None else label]
         return True
+
+    def label(self, detector: str, template: str | None) -> str | None:
+        """The template named by the open episode's alerts."""
+        ep = self._open.get((detector, template))
+        return None if ep is None else ep[4]
 
     def expire(self, sender: str, now: float) -> list[EpisodeEnd]:
         """Close and return the episodes quiet for longer than ``quiet_seconds`` at ``now``."""
@@ -74,7 +84,7 @@ class Episodes:
                 del self._open[key]
                 closing.append((key, ep))
         return [
-            EpisodeEnd(key[0], sender, key[1], "critical" if ep[0] == 2 else "warning", ep[1], ep[2], ep[3])
+            EpisodeEnd(key[0], sender, ep[4], "critical" if ep[0] == 2 else "warning", ep[1], ep[2], ep[3])
             for key, ep in closing
         ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 
 from .alerts import Alert
@@ -18,6 +19,9 @@ from .volume import VolumeSpike
 __all__ = ["Sentinel", "SenderState", "Outcome", "TemplateStats"]
 
 _SAMPLE = 5  # event ids kept per template for alert evidence
+_PER_TEMPLATE = frozenset({"template_spike", "template_novelty"})
+_DIGITS = re.compile(r"\S*\d\S*")
+_SUBJECT_CACHE = 100_000  # (sender, normalised subject) entries of the template-key cache
 
 
 class TemplateStats:
@@ -144,7 +148,7 @@ class Sentinel:
         self._keyer = TemplateKeyer()
         self._sensitive = SensitiveRequest()
         self._relay = ReplyRelay()
-        self._text_cache: OrderedDict[str, frozenset[str]] = OrderedDict()
+        self._key_cache: dict[str, list] = {}
         self._states: OrderedDict[str, SenderState] = OrderedDict()
 
     # -- state ------------------------------------------------------------------------
@@ -183,10 +187,10 @@ class Sentinel:
         if event.template_id:
             tid = event.template_id
             t = st.templates.get(tid)
-            if t is None or t.total < 50 or not (t.total & 15):
+            if t is None or t.total < 50 or not (t.total & 63):
                 # learn which derived key this template's text gives, so events of the
                 # same template without template_id are counted together
-                key = self._keyer.key(event.subject, event.body)
+                key = self._derived_key(event)
                 if st.aliases.get(key) != tid:
                     if len(st.aliases) >= 256:
                         st.aliases.pop(next(iter(st.aliases)))
@@ -197,8 +201,36 @@ class Sentinel:
                         if orphan.bucket == t.bucket:
                             t.count += orphan.count
             return tid
-        key = self._keyer.key(event.subject, event.body)
+        key = self._derived_key(event)
         return st.aliases.get(key, key)
+
+    def _derived_key(self, event: MailEvent) -> str:
+        """``TemplateKeyer.key`` of the event, with a cache by (sender, subject).
+
+        Masking the body is the costliest step per event. Automated mail repeats its
+        subject line (but for numbers) with the same template; once three messages with
+        the same sender and subject gave the same key, that key is reused and only every
+        16th message is keyed in full to confirm it (a different key resets the entry).
+        Free-text mail never agrees three times and is always keyed in full.
+        """
+        subject = event.subject or ""
+        ck = event.sender + "\x00" + _DIGITS.sub("#", subject[:200])
+        cache = self._key_cache
+        entry = cache.get(ck)
+        if entry is not None and entry[1] >= 3:
+            entry[2] += 1
+            if entry[2] & 15:
+                return entry[0]
+        key = self._keyer.key(event.subject, event.body)
+        if entry is None:
+            if len(cache) >= _SUBJECT_CACHE:
+                del cache[next(iter(cache))]
+            cache[ck] = [key, 1, 1]
+        elif entry[0] == key:
+            entry[1] += 1
+        else:
+            entry[0], entry[1], entry[2] = key, 1, 1
+        return key
 
     def _categories(self, template: str, t: TemplateStats, event: MailEvent) -> frozenset[str]:
         if t.sensitive is not None and t.total > 3:
@@ -418,9 +450,12 @@ class Sentinel:
         if triggers:
             for detector, score, summary, evidence in triggers:
                 severity = "critical" if score >= c.critical_score else "warning"
-                # relayed replies and new recipients are free text: one episode per sender
-                tpl = None if detector in ("recipient_novelty", "reply_relay") else template
-                if st.episodes.trigger(detector, tpl, severity, ts):
+                # volume detectors are about one template; the others about what the account
+                # does, whatever the (often free-text) template: one episode per sender
+                scope = template if detector in _PER_TEMPLATE else None
+                label = None if detector == "recipient_novelty" else template
+                if st.episodes.trigger(detector, scope, severity, ts, label):
+                    tpl = st.episodes.label(detector, scope)
                     ids = [event.event_id] + [i for i in t.sample if i != event.event_id][: _SAMPLE - 1]
                     out.alerts.append(Alert(
                         detector=detector, severity=severity, sender=event.sender, template=tpl,

@@ -108,8 +108,20 @@ class WorkerSettings:
         return creds
 
     def detector_mapping(self) -> dict[str, Any]:
-        """The detector settings, for ``SentinelConfig.from_mapping``."""
-        return {"internal_domains": list(self.internal_domains)} if self.internal_domains else {}
+        """The detector settings, for ``SentinelConfig.from_mapping``.
+
+        Any detector setting can be given as ``MAILFLOW_DETECTOR_<NAME>`` in the
+        environment, exactly as for ``mailflow replay``, so both run the same detectors
+        with the same settings.
+        """
+        from detectors.cli_common import ENV_PREFIX
+
+        out: dict[str, Any] = {
+            k[len(ENV_PREFIX):].lower(): v for k, v in os.environ.items() if k.startswith(ENV_PREFIX)
+        }
+        if self.internal_domains:
+            out["internal_domains"] = list(self.internal_domains)
+        return out
 
     def redacted(self) -> dict[str, Any]:
         """The settings as a mapping, secrets masked (safe to log)."""
