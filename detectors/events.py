@@ -203,17 +203,6 @@ def _address_list(obj: Mapping[str, Any], field: str, budget: int) -> tuple[str,
     return tuple(dict.fromkeys([_address(v, field) for v in value]))
 
 
-def _opt_str(obj: Mapping[str, Any], field: str, max_len: int | None = None) -> str | None:
-    value = obj.get(field)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise EventRejected("wrong_type", f"{field} must be a string")
-    if max_len is not None and len(value) > max_len:
-        raise EventRejected("bad_value", f"{field} is longer than {max_len} characters")
-    return value
-
-
 def _timestamp(value: Any) -> float:
     if isinstance(value, bool) or value is None:
         raise EventRejected("wrong_type", "ts must be a number or an RFC 3339 string")
@@ -338,42 +327,40 @@ def _parse(raw: Any, max_bytes: int, max_recipients: int) -> MailEvent:
     if obj.__class__ is not dict and not isinstance(obj, Mapping):
         raise EventRejected("not_an_object", "event must be a JSON object")
 
-    missing = [f for f in ("event_id", "ts", "sender") if obj.get(f) is None]
-    if missing:
+    get = obj.get
+    event_id, ts_raw, sender_raw = get("event_id"), get("ts"), get("sender")
+    if event_id is None or ts_raw is None or sender_raw is None:
+        missing = [f for f in ("event_id", "ts", "sender") if get(f) is None]
         raise EventRejected("missing_field", "missing " + ", ".join(missing))
-    event_id = obj["event_id"]
-    if not isinstance(event_id, str):
+    if event_id.__class__ is not str and not isinstance(event_id, str):
         raise EventRejected("wrong_type", "event_id must be a string")
-    if not event_id.strip() or len(event_id) > _MAX_ID_LEN:
+    if len(event_id) > _MAX_ID_LEN or not event_id.strip():
         raise EventRejected("bad_value", "event_id must be a non-empty string of at most 1024 characters")
-    ts = _timestamp(obj["ts"])
-    sender = _address(obj["sender"], "sender")
+    ts = _timestamp(ts_raw)
+    sender = _address(sender_raw, "sender")
 
     to = _address_list(obj, "to", max_recipients)
-    cc = _address_list(obj, "cc", max_recipients - len(to))
-    bcc = _address_list(obj, "bcc", max_recipients - len(to) - len(cc))
+    cc = _address_list(obj, "cc", max_recipients - len(to)) if get("cc") is not None else ()
+    bcc = _address_list(obj, "bcc", max_recipients - len(to) - len(cc)) if get("bcc") is not None else ()
     if not to and not cc and not bcc:
         raise EventRejected("no_recipients", "no address in to, cc or bcc")
 
-    kind = obj.get("sender_kind")
+    kind = get("sender_kind")
     if kind is not None:
         if not isinstance(kind, str):
             raise EventRejected("wrong_type", "sender_kind must be a string")
         if kind not in ("automated", "human"):
             raise EventRejected("bad_value", "sender_kind must be 'automated' or 'human'")
 
-    return MailEvent(
-        event_id=event_id,
-        ts=ts,
-        sender=sender,
-        to=to,
-        cc=cc,
-        bcc=bcc,
-        sender_kind=kind,
-        subject=_opt_str(obj, "subject"),
-        template_id=_opt_str(obj, "template_id", _MAX_ID_LEN),
-        body=_opt_str(obj, "body"),
-        thread_id=_opt_str(obj, "thread_id", _MAX_ID_LEN),
-        in_reply_to=_opt_str(obj, "in_reply_to", _MAX_ID_LEN),
-        attachments=_attachments(obj),
-    )
+    subject, template_id, body = get("subject"), get("template_id"), get("body")
+    thread_id, in_reply_to = get("thread_id"), get("in_reply_to")
+    for name, v, limit in (("subject", subject, None), ("template_id", template_id, _MAX_ID_LEN),
+                           ("body", body, None), ("thread_id", thread_id, _MAX_ID_LEN),
+                           ("in_reply_to", in_reply_to, _MAX_ID_LEN)):
+        if v is not None:
+            if v.__class__ is not str and not isinstance(v, str):
+                raise EventRejected("wrong_type", f"{name} must be a string")
+            if limit is not None and len(v) > limit:
+                raise EventRejected("bad_value", f"{name} is longer than {limit} characters")
+    return MailEvent(event_id, ts, sender, to, cc, bcc, kind, subject, template_id, body, thread_id,
+                     in_reply_to, _attachments(obj) if get("attachments") is not None else ())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from hashlib import blake2b
 
 from .alerts import Alert
 from .config import SentinelConfig
@@ -183,7 +184,13 @@ class Sentinel:
         return out
 
     # -- helpers ------------------------------------------------------------------------
-    def _template_of(self, event: MailEvent, st: SenderState) -> str:
+    def _template_of(self, event: MailEvent, st: SenderState, human: bool) -> str:
+        if human and not event.template_id:
+            # A person's mail is free text: its "template" is its subject line with the
+            # numbers masked ("h:" keys). What matters there is one subject sent to many,
+            # and masking every body would cost more than all the detectors together.
+            subject = _DIGITS.sub("#", (event.subject or "")[:200]).casefold()
+            return "h:" + blake2b(subject.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
         if event.template_id:
             tid = event.template_id
             t = st.templates.get(tid)
@@ -233,6 +240,8 @@ class Sentinel:
         return key
 
     def _categories(self, template: str, t: TemplateStats, event: MailEvent) -> frozenset[str]:
+        if template.startswith("h:"):  # free text: every message is scanned
+            return find_requests(f"{event.subject or ''}\n{event.body or ''}")
         if t.sensitive is not None and t.total > 3:
             return t.sensitive
         found = find_requests(f"{event.subject or ''}\n{event.body or ''}")
@@ -272,7 +281,7 @@ class Sentinel:
         kind_model = st.kind
         if event.sender_kind:
             kind_model.declare(event.sender_kind)
-        template = self._template_of(event, st)
+        template = self._template_of(event, st, kind_model.predict(event.sender) == "human")
         t = st.templates.get(template)
         bucket = int(ts // c.bucket_seconds)
         if t is None:
