@@ -37,12 +37,13 @@ def recipient_groups(
 
 def is_internal_subdomain(domain: str, internal: frozenset[str]) -> bool:
     """True when ``domain`` is below one of the ``internal`` domains (``eu.example.com``)."""
-    i = domain.find(".")
-    while i != -1:
-        if domain[i + 1 :] in internal:
-            return True
-        i = domain.find(".", i + 1)
-    return False
+    suffixes = _SUFFIXES.get(internal)
+    if suffixes is None:
+        suffixes = _SUFFIXES[internal] = tuple("." + d for d in internal)
+    return domain.endswith(suffixes)
+
+
+_SUFFIXES: dict[frozenset[str], tuple[str, ...]] = {}
 
 
 def _excess_score(value: float, threshold: float) -> float:

@@ -28,7 +28,7 @@ _SUBJECT_CACHE = 100_000  # (sender, normalised subject) entries of the template
 class TemplateStats:
     """What one sender's template did: age, counts, the current bucket, its spike detector."""
 
-    __slots__ = ("first_ts", "novel", "total", "bucket", "count", "spike", "sensitive", "sample")
+    __slots__ = ("first_ts", "novel", "total", "bucket", "count", "spike", "sensitive", "sample", "expected")
 
     def __init__(self, first_ts: float, bucket: int, novel: bool = True) -> None:
         self.first_ts = first_ts
@@ -39,6 +39,7 @@ class TemplateStats:
         self.spike: VolumeSpike | None = None
         self.sensitive: frozenset[str] | None = None
         self.sample: list[str] = []
+        self.expected = 0.0  # learned expectation for the current bucket
 
     def __getstate__(self):
         return tuple(getattr(self, s) for s in self.__slots__)
@@ -194,19 +195,18 @@ class Sentinel:
         if event.template_id:
             tid = event.template_id
             t = st.templates.get(tid)
-            if t is None or t.total < 50 or not (t.total & 63):
-                # learn which derived key this template's text gives, so events of the
-                # same template without template_id are counted together
-                key = self._derived_key(event)
-                if st.aliases.get(key) != tid:
-                    if len(st.aliases) >= 256:
-                        st.aliases.pop(next(iter(st.aliases)))
-                    st.aliases[key] = tid
-                    orphan = st.templates.pop(key, None)
-                    if orphan is not None and t is not None:
-                        t.total += orphan.total
-                        if orphan.bucket == t.bucket:
-                            t.count += orphan.count
+            # learn which derived key this template's text gives, so events of the same
+            # template without template_id are counted together (cheap: cached by subject)
+            key = self._derived_key(event)
+            if st.aliases.get(key) != tid:
+                if len(st.aliases) >= 256:
+                    st.aliases.pop(next(iter(st.aliases)))
+                st.aliases[key] = tid
+                orphan = st.templates.pop(key, None)
+                if orphan is not None and t is not None:
+                    t.total += orphan.total
+                    if orphan.bucket == t.bucket:
+                        t.count += orphan.count
             return tid
         key = self._derived_key(event)
         return st.aliases.get(key, key)
@@ -305,6 +305,7 @@ class Sentinel:
             if t.spike is not None:
                 t.spike.learn_one({"value": t.count, "ts": t.bucket * c.bucket_seconds})
                 t.spike.learn_gap(min(bucket - t.bucket - 1, 100_000))
+                t.expected = t.spike.expected(bucket * c.bucket_seconds)
             t.bucket, t.count = bucket, 0
         t.count += 1
         t.total += 1
@@ -395,7 +396,7 @@ class Sentinel:
 
         # 4. template volume: spike against the baseline, or a new template at volume
         if t.spike is not None:
-            out.volume = (float(t.count), t.spike.expected(ts))
+            out.volume = (float(t.count), t.expected)
             if t.count >= c.spike_min_count:
                 ref = t.spike.reference(ts)
                 s = t.spike.score_one({"value": t.count, "ts": ts})

@@ -19,6 +19,7 @@ re-delivered events (``Outcome.duplicate``).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
@@ -61,6 +62,10 @@ class BatchProcessor:
     # ------------------------------------------------------------------ batch
     def handle(self, events: Sequence[Any]) -> None:
         """Process a batch of Faust events (``event.message`` carries value, partition, offset)."""
+        self.handle_messages([ev.message for ev in events])
+
+    def handle_messages(self, messages: Sequence[Any]) -> None:
+        """Process a batch of Kafka messages (``value``, ``key``, ``topic``, ``partition``, ``offset``)."""
         sentinel = self.sentinel
         m = self.metrics
         process = sentinel.process
@@ -71,12 +76,11 @@ class BatchProcessor:
         touched: dict[str, list] = {}
         processed = duplicates = 0
         max_ts = None
-        proc_time = m.processing.observe
-        score = m.scores
+        proc_time = m.processing_batch.observe
+        score = m.scores_batched
         alerts_out: list[tuple[Any, int]] = []
         ended_out: list[Any] = []
-        for ev in events:
-            msg = ev.message
+        for msg in messages:
             value = msg.value
             try:
                 e = parse_event(value if value is not None else b"", max_bytes=max_bytes, max_recipients=max_recipients)
@@ -134,6 +138,7 @@ class BatchProcessor:
             if label != OTHER:
                 for template, volume in volumes.items():
                     m.template_volume(sender, label, template, volume, n)
+        m.flush_batches()
         if processed:
             m.events_processed.inc(processed)
         if duplicates:
@@ -248,3 +253,107 @@ def register_agents(mapp: "MailflowApp") -> None:
         proc.revoked(tp.partition for tp in revoked if tp.topic == topic)
 
     app.on_partitions_revoked.connect(on_revoked)
+
+
+# ---------------------------------------------------------------------------
+# bulk reading of the input topic (the worker's fast path)
+
+def make_bulk_drain(consumer: Any, proc: BatchProcessor, input_topic: str):
+    """A replacement for Faust's ``Consumer._drain_messages`` that hands the input
+    topic to ``proc`` one fetched batch at a time.
+
+    Faust's own fetch loop delivers every record on its own (a ``wait_first``
+    with two futures, the conductor lock, a channel queue, an ``Event``, the
+    stream's processors, an awaited ack), which costs far more than the
+    detectors themselves. Here, every record of one ``Consumer.getmany`` call
+    (up to ``broker_max_poll_records``) that belongs to the input topic is
+    collected and processed by :meth:`BatchProcessor.handle_messages` in one
+    synchronous pass, then acked with ``Consumer.ack`` -- the same bookkeeping
+    Faust's stream acks end in, so Faust's commit of acked offsets (after its
+    producer flush) is unchanged. Records of any other topic (table changelogs
+    during recovery / standby) still take Faust's own per-message path.
+
+    Faust still owns the consumer group, the assignment, the pausing during a
+    rebalance and recovery (``getmany`` only returns active partitions and
+    returns nothing while the flow is stopped), the table and its changelog.
+    The agent stays registered on the input topic (so Faust subscribes to it,
+    tracks acks for it and co-partitions the table) but, in a worker, sees no
+    events; ``agent.test_context()`` still drives it in tests.
+    """
+    from faust.transport.consumer import CONSUMER_FETCHING
+
+    async def _drain_messages(fetcher: Any) -> None:  # pragma: no cover - exercised by the broker tests
+        self = consumer
+        callback = self.callback
+        getmany = self.getmany
+        consumer_should_stop = self._stopped.is_set
+        fetcher_should_stop = fetcher._stopped.is_set
+        read_offset = self._read_offset
+        set_flag = self.diag.set_flag
+        unset_flag = self.diag.unset_flag
+        acks_enabled_for = self.app.topics.acks_enabled_for
+        ack = self.ack
+        suspended = self.suspend_flow.is_set
+        app = self.app
+        handle = proc.handle_messages
+        try:
+            while not (consumer_should_stop() or fetcher_should_stop()):
+                set_flag(CONSUMER_FETCHING)
+                ait = getmany(timeout=1.0)
+                await self.sleep(0)
+                if self.should_stop:
+                    continue
+                batch: list = []
+                async for tp, message in ait:
+                    offset = message.offset
+                    r_offset = read_offset[tp]
+                    if r_offset is not None and offset < r_offset:
+                        continue  # already read (Faust drops these too)
+                    gap = offset - (r_offset or 0)
+                    if gap > 1 and r_offset and acks_enabled_for(message.topic):
+                        await self._add_gap(tp, r_offset + 1, offset)
+                    if tp.topic == input_topic:
+                        batch.append(message)
+                    else:
+                        await self.wait_first(callback(message), self.suspend_flow.wait())
+                    read_offset[tp] = offset
+                if batch:
+                    generation = app.consumer_generation_id
+                    if suspended() or not self.flow_active:
+                        # a rebalance started: drop; Faust seeks back to the committed offsets
+                        unset_flag(CONSUMER_FETCHING)
+                        continue
+                    batch = [m for m in batch if m.generation_id == generation]
+                    try:
+                        handle(batch)
+                    except Exception:  # never crash the worker on one batch
+                        log.exception("batch of %d events failed", len(batch))
+                    for m in batch:
+                        ack(m)
+                    commit_every = self._commit_every
+                    if commit_every is not None and self._n_acked >= commit_every:
+                        self._n_acked = 0
+                        await self.commit()
+                unset_flag(CONSUMER_FETCHING)
+        except self.consumer_stopped_errors:
+            if self.transport.app.should_stop:
+                log.info("Broker stopped consumer, shutting down...")
+                return
+            raise
+        except asyncio.CancelledError:
+            if self.transport.app.should_stop:
+                log.info("Consumer shutting down for user cancel.")
+                return
+            raise
+        except Exception as exc:
+            log.exception("Drain messages raised: %r", exc)
+            raise
+        finally:
+            unset_flag(CONSUMER_FETCHING)
+
+    return _drain_messages
+
+
+def install_bulk_reader(mapp: "MailflowApp", consumer: Any) -> None:
+    """Make ``consumer`` (the app's Faust consumer) read the input topic in bulk."""
+    consumer._drain_messages = make_bulk_drain(consumer, mapp.processor, mapp.topics.input.get_topic_name())

@@ -24,7 +24,7 @@ from detectors.config import SentinelConfig
 from detectors.pipeline import Sentinel
 
 from . import models  # noqa: F401  (registers the state codec)
-from .agents import BatchProcessor, register_agents
+from .agents import BatchProcessor, install_bulk_reader, register_agents
 from .metrics import Metrics
 from .settings import WorkerSettings
 from .tables import make_state_table
@@ -67,6 +67,18 @@ def faust_settings(settings: WorkerSettings) -> dict[str, Any]:
     return kw
 
 
+class _FaustApp(faust.App):
+    """``faust.App`` whose consumer reads the input topic in bulk (see :func:`streams.agents.make_bulk_drain`)."""
+
+    mailflow: "MailflowApp | None" = None
+
+    def _new_consumer(self):
+        consumer = super()._new_consumer()
+        if self.mailflow is not None:
+            install_bulk_reader(self.mailflow, consumer)
+        return consumer
+
+
 @dataclass
 class MailflowApp:
     """One worker's Faust app and everything attached to it."""
@@ -105,7 +117,7 @@ def create_app(
     """Build the worker's Faust app from validated ``settings``."""
     settings.validate()
     cfg = sentinel_config or SentinelConfig.from_mapping(settings.detector_mapping())
-    app = faust.App(settings.app_id, **faust_settings(settings))
+    app = _FaustApp(settings.app_id, **faust_settings(settings))
     topics = make_topics(app, settings)
     table = make_state_table(app, settings)
     metrics = Metrics(
@@ -117,4 +129,5 @@ def create_app(
     mapp = MailflowApp(settings, app, topics, table, metrics, cfg, Sentinel(cfg))
     mapp.processor = BatchProcessor(mapp)
     register_agents(mapp)
+    app.mailflow = mapp
     return mapp

@@ -12,6 +12,7 @@ This module does not import Faust.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -20,7 +21,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from detectors.alerts import DETECTORS, SEVERITIES
 from detectors.events import REJECT_REASONS
 
-__all__ = ["Metrics", "LabelCap", "ActiveAlerts", "OTHER"]
+__all__ = ["Metrics", "LabelCap", "ActiveAlerts", "HistogramBatch", "OTHER"]
 
 OTHER = "other"
 _SEVERITY_RANK = {"warning": 1, "critical": 2}
@@ -66,6 +67,59 @@ class LabelCap:
             c += self._candidates.pop(victim)  # space-saving: inherit the evicted count
         self._candidates[key] = c
         return OTHER
+
+
+class HistogramBatch:
+    """Observations of one histogram series, counted locally and added in one go.
+
+    ``prometheus_client``'s ``Histogram.observe`` takes a lock and walks the
+    buckets for each value; the worker observes several values per event, so
+    it counts them here (a bisect and two additions) and :meth:`flush` adds the
+    per-bucket counts and the sum to the series once per batch. If the client's
+    internals ever change, it falls back to ``observe`` per value.
+    """
+
+    __slots__ = ("child", "bounds", "counts", "total", "n", "values")
+
+    def __init__(self, child) -> None:
+        self.child = child
+        bounds = getattr(child, "_upper_bounds", None)
+        ok = bounds is not None and hasattr(child, "_buckets") and hasattr(child, "_sum")
+        self.bounds = list(bounds) if ok else None
+        self.counts = [0] * len(self.bounds) if ok else []
+        self.total = 0.0
+        self.n = 0
+        self.values: list[float] = []  # fallback only
+
+    def observe(self, value: float) -> None:
+        bounds = self.bounds
+        if bounds is None:
+            self.values.append(value)
+            return
+        i = bisect_left(bounds, value)
+        if i < len(bounds):
+            self.counts[i] += 1
+        self.total += value
+        self.n += 1
+
+    def flush(self) -> None:
+        if self.bounds is None:
+            for v in self.values:
+                self.child.observe(v)
+            self.values.clear()
+            return
+        if not self.n:
+            return
+        child = self.child
+        child._sum.inc(self.total)
+        buckets = child._buckets
+        counts = self.counts
+        for i, c in enumerate(counts):
+            if c:
+                buckets[i].inc(c)
+                counts[i] = 0
+        self.total = 0.0
+        self.n = 0
 
 
 @dataclass
@@ -224,6 +278,9 @@ class Metrics:
         self.active = ActiveAlerts(self.active_alert_gauge, max_active_alerts)
         self._unrelated_mean: dict[str, float] = {}
         self._lag_partitions: set[str] = set()
+        #: batched observers of the per-event histograms (flushed by :meth:`flush_batches`)
+        self.processing_batch = HistogramBatch(self.processing)
+        self.score_batches = {d: HistogramBatch(self.detector_score.labels(d)) for d in DETECTORS}
 
     # ------------------------------------------------------------- hot path API
     def rejected(self, reason: str) -> None:
@@ -241,6 +298,20 @@ class Metrics:
         for d, s in scores.items():
             if d in DETECTORS:
                 self.detector_score.labels(d).observe(s)
+
+    def scores_batched(self, scores: dict[str, float]) -> None:
+        """Like :meth:`scores`, counted locally until :meth:`flush_batches`."""
+        batches = self.score_batches
+        for d, s in scores.items():
+            b = batches.get(d)
+            if b is not None:
+                b.observe(s)
+
+    def flush_batches(self) -> None:
+        """Add the locally counted histogram observations to the exported series."""
+        self.processing_batch.flush()
+        for b in self.score_batches.values():
+            b.flush()
 
     def sender_batch(self, sender: str, events: int, unrelated_sum: float) -> str:
         """Per-sender figures, once per batch; returns the sender's label (or ``"other"``)."""

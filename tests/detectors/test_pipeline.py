@@ -432,3 +432,48 @@ def test_scores_stay_in_range_whatever_the_accepted_config():
                                     sender_kind="automated", template_id="invoice"), st))
     for o in outs:
         check_outcome(o)
+
+
+# -- template keys inside the pipeline ------------------------------------------------
+
+def _order(i, with_id, body_extra=""):
+    return event(f"ord-{i}", T0 + 60 * i, sender="orders@shop.example", to=[f"c{i}@gmail.com"],
+                 sender_kind="automated", template_id="order_confirmation" if with_id else None,
+                 subject=f"Your order #{10_000 + i} is confirmed",
+                 body=f"Hi Alex,\nWe received order #{10_000 + i} for EUR {i}.99.{body_extra}\nThanks")
+
+
+def test_events_with_and_without_template_id_count_as_one_template():
+    s = Sentinel(SentinelConfig())
+    st = s.new_state()
+    for i in range(60):
+        o = s.process(_order(i, with_id=i % 2 == 0), st)
+        assert o.template == "order_confirmation"
+    assert list(st.templates) == ["order_confirmation"]
+    assert st.templates["order_confirmation"].total == 60
+
+
+def test_cached_template_key_follows_a_changed_body_within_sixteen_messages():
+    s = Sentinel(SentinelConfig())
+    st = s.new_state()
+    keys = [s.process(_order(i, with_id=False), st).template for i in range(20)]
+    assert len(set(keys)) == 1  # one template, whatever the fill-ins
+    # same subject, a different body: the cache must notice
+    changed = [s.process(_order(100 + i, with_id=False,
+                                body_extra="\nPlease reply with a photo of your passport to confirm."), st).template
+               for i in range(20)]
+    assert changed[-1] != keys[0]
+    assert changed.index(changed[-1]) <= 16
+
+
+def test_human_mail_is_keyed_by_subject_and_every_message_scanned():
+    s = Sentinel(SentinelConfig(internal_domains=("shop.example",)))
+    st = s.new_state()
+    outs = []
+    for i in range(6):
+        body = "Thanks for your call." if i < 5 else "Please send me a photo of your passport."
+        outs.append(s.process(event(f"h-{i}", T0 + 60 * i, sender="jane.doe@shop.example",
+                                    to=[f"x{i}@gmail.com"], sender_kind="human",
+                                    subject="Re: your ticket 4411", body=body), st))
+    assert len({o.template for o in outs}) == 1 and outs[0].template.startswith("h:")
+    assert "sensitive_request" in outs[5].scores and "sensitive_request" not in outs[4].scores
