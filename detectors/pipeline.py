@@ -432,6 +432,8 @@ class Sentinel:
                 # alone, a new template is worth a warning, not a page; and none for an
                 # account that starts new templates at volume as a habit (newsletters)
                 s = 0.0 if habitual else min(s, c.critical_score - 0.01)
+            else:  # a new template at volume that asks for data or exposes customers: page
+                s = max(s, c.critical_score)
             out.scores["template_novelty"] = s
             if s >= c.warning_score:
                 triggers.append((

@@ -129,5 +129,6 @@ def create_app(
     mapp = MailflowApp(settings, app, topics, table, metrics, cfg, Sentinel(cfg))
     mapp.processor = BatchProcessor(mapp)
     register_agents(mapp)
-    app.mailflow = mapp
+    if settings.bulk_read:
+        app.mailflow = mapp
     return mapp

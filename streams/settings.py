@@ -57,6 +57,7 @@ class WorkerSettings:
     batch_size: int = 2000
     batch_within: float = 0.2
     max_poll_records: int = 2000
+    bulk_read: bool = True
     session_timeout: float = 30.0
     expire_interval: float = 15.0
     lag_interval: float = 5.0
@@ -237,6 +238,15 @@ def _split_list(v: str) -> tuple[str, ...]:
     return tuple(x.strip().lower() for x in v.split(",") if x.strip())
 
 
+def _bool(v: str) -> bool:
+    t = v.strip().lower()
+    if t in ("1", "true", "yes", "on"):
+        return True
+    if t in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(v)
+
+
 # field name -> (converter from string, help)
 _SPECS: dict[str, tuple[Callable[[str], Any], str]] = {
     "broker": (str, "Kafka bootstrap servers, kafka://host:port[,host:port]"),
@@ -257,6 +267,8 @@ _SPECS: dict[str, tuple[Callable[[str], Any], str]] = {
     "batch_size": (int, "events processed per batch"),
     "batch_within": (float, "seconds to wait for a batch to fill"),
     "max_poll_records": (int, "records fetched per Kafka poll"),
+    "bulk_read": (_bool, "true: hand each fetched batch of input records to the detectors at once (fast path); "
+                  "false: Faust's per-event stream (take_events)"),
     "session_timeout": (float, "Kafka consumer-group session timeout, seconds (failover time after a crash)"),
     "expire_interval": (float, "seconds between checks for ended alert episodes"),
     "lag_interval": (float, "seconds between consumer-lag updates"),
@@ -327,7 +339,7 @@ def parse_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | N
                 value = value.strip().lower()
             values[name] = conv(value)
         except (TypeError, ValueError):
-            kind = {int: "an integer", float: "a number"}.get(conv, "valid")
+            kind = {int: "an integer", float: "a number", _bool: "true or false"}.get(conv, "valid")
             problems.append(f"{name}: {value!r} (from {source}) is not {kind}")
     settings = WorkerSettings(**values)
     problems += settings.problems()
