@@ -37,6 +37,9 @@ __all__ = ["BatchProcessor", "register_agents", "INTERNAL_ERROR"]
 
 log = logging.getLogger(__name__)
 
+#: Fetch long-poll of the bulk path's consumer, milliseconds (Faust's own: 1500).
+FETCH_MAX_WAIT_MS = 100
+
 #: DLQ reason of a valid event the detectors failed on (a bug, not bad input).
 INTERNAL_ERROR = "internal_error"
 
@@ -58,11 +61,42 @@ class BatchProcessor:
         self.watermark_wall: float = 0.0
         #: sender -> input partition, for senders with open episodes (expiry writes)
         self.partition_of: dict[str, int] = {}
+        #: sender -> (input partition, state): learned since the last changelog write
+        self.dirty: dict[str, tuple[int, Any]] = {}
+        #: bulk path: input messages processed but not acked until their states are written
+        self.unacked: list[Any] = []
+        #: bulk path: ``Consumer.ack`` (set by :func:`install_bulk_reader`)
+        self.ack: Any = None
+        self.last_flush = time.monotonic()
+        self.flush_interval = float(getattr(mapp.settings, "state_flush_interval", 0.0))
+        self.flush_max_pending = 50_000
 
     # ------------------------------------------------------------------ batch
     def handle(self, events: Sequence[Any]) -> None:
-        """Process a batch of Faust events (``event.message`` carries value, partition, offset)."""
+        """Process a batch of Faust events (``event.message`` carries value, partition, offset)
+        and write the touched senders' states to the changelog (the agent path)."""
         self.handle_messages([ev.message for ev in events])
+        self.flush_states()
+
+    def flush_states(self) -> int:
+        """Write each dirty sender's state to the table's changelog (once per sender), then
+        ack the input messages that were waiting for it; returns how many states were written."""
+        dirty = self.dirty
+        n = len(dirty)
+        if dirty:
+            send_changelog = self.table.send_changelog
+            for sender, (partition, state) in dirty.items():
+                send_changelog(partition, sender, state)
+            dirty.clear()
+        self.last_flush = time.monotonic()
+        waiting = self.unacked
+        if waiting:
+            self.unacked = []
+            ack = self.ack
+            if ack is not None:
+                for msg in waiting:
+                    ack(msg)
+        return n
 
     def handle_messages(self, messages: Sequence[Any]) -> None:
         """Process a batch of Kafka messages (``value``, ``key``, ``topic``, ``partition``, ``offset``)."""
@@ -128,12 +162,12 @@ class BatchProcessor:
             self.partition_of[a.sender] = partition
         for end in ended_out:
             m.episode_ended(end)
-        send_changelog = self.table.send_changelog
+        pending = self.dirty
         for sender, (state, partition, n, unrelated_sum, dirty, volumes) in touched.items():
             if not dirty:
                 continue
             data[sender] = state
-            send_changelog(partition, sender, state)
+            pending[sender] = (partition, state)
             label = m.sender_batch(sender, n, unrelated_sum)
             if label != OTHER:
                 for template, volume in volumes.items():
@@ -245,11 +279,21 @@ def register_agents(mapp: "MailflowApp") -> None:
     async def lag_timer() -> None:
         proc.update_lag()
 
+    async def flush_timer() -> None:
+        # bulk path: an idle input still gets its states written and its offsets acked
+        if (proc.dirty or proc.unacked) and time.monotonic() - proc.last_flush >= proc.flush_interval:
+            proc.flush_states()
+
     app.timer(settings.expire_interval, name="mailflow.expire")(expire_timer)
     app.timer(settings.lag_interval, name="mailflow.lag")(lag_timer)
+    app.timer(max(0.1, settings.state_flush_interval / 2), name="mailflow.flush")(flush_timer)
 
     async def on_revoked(sender, revoked, **kwargs) -> None:
         topic = mapp.topics.input.get_topic_name()
+        # hand every pending state to the producer and wait for it, before another
+        # worker can take the partitions over and rebuild the table from the changelog
+        if proc.flush_states():
+            await app.producer.flush()
         proc.revoked(tp.partition for tp in revoked if tp.topic == topic)
 
     app.on_partitions_revoked.connect(on_revoked)
@@ -292,7 +336,7 @@ def make_bulk_drain(consumer: Any, proc: BatchProcessor, input_topic: str):
         set_flag = self.diag.set_flag
         unset_flag = self.diag.unset_flag
         acks_enabled_for = self.app.topics.acks_enabled_for
-        ack = self.ack
+        monotonic = time.monotonic
         suspended = self.suspend_flow.is_set
         app = self.app
         handle = proc.handle_messages
@@ -328,8 +372,13 @@ def make_bulk_drain(consumer: Any, proc: BatchProcessor, input_topic: str):
                         handle(batch)
                     except Exception:  # never crash the worker on one batch
                         log.exception("batch of %d events failed", len(batch))
-                    for m in batch:
-                        ack(m)
+                    unacked = proc.unacked
+                    unacked.extend(batch)
+                    if (
+                        monotonic() - proc.last_flush >= proc.flush_interval
+                        or len(unacked) >= proc.flush_max_pending
+                    ):
+                        proc.flush_states()  # writes the states, then acks
                     commit_every = self._commit_every
                     if commit_every is not None and self._n_acked >= commit_every:
                         self._n_acked = 0
@@ -356,4 +405,18 @@ def make_bulk_drain(consumer: Any, proc: BatchProcessor, input_topic: str):
 
 def install_bulk_reader(mapp: "MailflowApp", consumer: Any) -> None:
     """Make ``consumer`` (the app's Faust consumer) read the input topic in bulk."""
+    mapp.processor.ack = consumer.ack
+    # Faust builds its aiokafka consumer with fetch_max_wait_ms=1500. aiokafka keeps one
+    # fetch request in flight per broker, so while caught-up partitions long-poll
+    # for 1.5 s the partitions that still have records wait too: shorten the poll.
+    thread = getattr(consumer, "_thread", None)
+    create = getattr(thread, "_create_worker_consumer", None)
+    if create is not None:
+        def _create_worker_consumer(transport: Any) -> Any:
+            c = create(transport)
+            if hasattr(c, "_fetch_max_wait_ms"):
+                c._fetch_max_wait_ms = FETCH_MAX_WAIT_MS
+            return c
+
+        thread._create_worker_consumer = _create_worker_consumer
     consumer._drain_messages = make_bulk_drain(consumer, mapp.processor, mapp.topics.input.get_topic_name())

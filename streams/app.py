@@ -48,6 +48,8 @@ def faust_settings(settings: WorkerSettings) -> dict[str, Any]:
         broker_max_poll_records=settings.max_poll_records,
         stream_buffer_maxsize=max(4096, 4 * settings.batch_size),
         stream_wait_empty=False,
+        # fetch big: each fetch round trip to the broker then feeds several batches
+        consumer_max_fetch_size=8 * 1024 * 1024,
         stream_publish_on_commit=False,
         producer_linger_ms=5,
         producer_max_batch_size=256 * 1024,

@@ -58,6 +58,7 @@ class WorkerSettings:
     batch_within: float = 0.2
     max_poll_records: int = 2000
     bulk_read: bool = True
+    state_flush_interval: float = 1.0
     session_timeout: float = 30.0
     expire_interval: float = 15.0
     lag_interval: float = 5.0
@@ -188,6 +189,7 @@ class WorkerSettings:
             ("session_timeout", 1.0, 3600.0),
             ("expire_interval", 0.1, 86400.0),
             ("lag_interval", 0.1, 86400.0),
+            ("state_flush_interval", 0.0, 60.0),
         ):
             v = getattr(self, name)
             if not lo <= v <= hi:
@@ -270,6 +272,8 @@ _SPECS: dict[str, tuple[Callable[[str], Any], str]] = {
     "bulk_read": (_bool, "true: hand each fetched batch of input records to the detectors at once (fast path); "
                   "false: Faust's per-event stream (take_events)"),
     "session_timeout": (float, "Kafka consumer-group session timeout, seconds (failover time after a crash)"),
+    "state_flush_interval": (float, "seconds between writes of the learned states to the changelog in the bulk path "
+                             "(each sender at most once; input offsets are acked only after); 0: after every fetched batch"),
     "expire_interval": (float, "seconds between checks for ended alert episodes"),
     "lag_interval": (float, "seconds between consumer-lag updates"),
     "log_level": (str, "debug, info, warning, error or critical"),
