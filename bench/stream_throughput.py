@@ -11,8 +11,12 @@
 3. (b) runs one ``mailflow worker`` subprocess on the same topic and follows
    ``mailflow_events_processed_total`` on its /metrics, from the first to the
    last processed event;
+   It also reports events per CPU-second of the worker process (user + system
+   time of all its threads, from /proc): on a busy, shared machine that figure
+   is steadier than the wall-clock rate;
 4. (c) for reference, the detectors alone in-process (``parse_event`` +
-   ``Sentinel.process_one``) on the same events, no Kafka;
+   ``Sentinel.process_one``) on the same events, no Kafka, in events per
+   CPU-second of this process, and the ratios worker / detectors-only;
 5. prints the figures and the ratios; with ``--profile`` the worker runs under
    py-spy (``--profile py-spy``, writes a speedscope/flamegraph file and a
    top-functions table) or cProfile (``--profile cprofile``, prints the top

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from array import array
 
 from river.base import AnomalyDetector
 
@@ -164,6 +165,25 @@ class VolumeSpike(AnomalyDetector):
         if z <= 0:
             return 0.0
         return 1.0 - math.exp(-((z / self.z_scale) ** 2))
+
+    # compact pickles (the state travels in the changelog): lists as packed arrays
+    _PACKED = (("_hour", "d"), ("_dow", "d"), ("_hour_peak", "d"), ("_hour_n", "q"), ("_hour_peak_n", "q"))
+
+    def __getstate__(self) -> dict:
+        d = self.__dict__.copy()
+        for name, code in self._PACKED:
+            d[name] = array(code, d[name]).tobytes()
+        return d
+
+    def __setstate__(self, d: dict) -> None:
+        d = dict(d)
+        for name, code in self._PACKED:
+            v = d.get(name)
+            if isinstance(v, (bytes, bytearray)):
+                a = array(code)
+                a.frombytes(v)
+                d[name] = a.tolist()
+        self.__dict__.update(d)
 
     @property
     def n_learned(self) -> int:

@@ -1,22 +1,60 @@
 """The stream agents: decode, score, emit, count -- in batches.
 
-The agent takes up to ``batch_size`` events at a time from the input topic and
-handles them in one synchronous pass (:meth:`BatchProcessor.handle`), with no
-await per event:
+Events are handled a batch at a time in one synchronous pass
+(:meth:`BatchProcessor.handle_messages`), with no await per event:
 
 * decode each value with :func:`detectors.events.parse_event`; a rejected event
   goes to the dead-letter topic with its original bytes and the reason in headers;
 * score it with ``Sentinel.process(event, state)`` against the sender's learned
   ``SenderState`` from the table;
 * emit each alert (contract JSON, keyed by sender) to the alerts topic;
-* count everything in :class:`streams.metrics.Metrics`;
-* write each touched sender's state to the table (its changelog) once per batch.
+* count everything in :class:`streams.metrics.Metrics` (per-event histograms are
+  counted locally and added once per batch);
+* mark each touched sender's state dirty; :meth:`BatchProcessor.flush_states`
+  writes each dirty sender to the table's changelog once.
+
+Two ways in
+-----------
+
+*Bulk path (the worker; ``bulk_read=True``, the default).* Faust's own fetch loop
+hands every record on its own through the conductor, a channel queue, an
+``Event``, the stream's processors and an awaited ack -- several times the cost of
+the detectors. :func:`install_bulk_reader` replaces the consumer's fetch loop
+(``Consumer._drain_messages``) so that all input records of one fetch (up to
+``max_poll_records``) go to ``handle_messages`` at once. Faust still owns the
+group, the assignment, pausing during rebalances and recovery, the table and its
+changelog; records of other topics (changelogs during recovery) still take
+Faust's per-message path. The agent stays registered on the input topic (so Faust
+subscribes to it, tracks its acks and co-partitions the table) but sees no events.
+
+*Agent path (``bulk_read=False``, and ``agent.test_context()`` in tests).* The
+agent takes up to ``batch_size`` events with ``take_events`` and calls
+:meth:`BatchProcessor.handle`, which writes the touched states at the end of each
+batch; ``take_events`` acks the batch after.
+
+State writes and at-least-once (the trade-off)
+----------------------------------------------
+
+A ``SenderState`` pickles to ~15 kB and takes ~0.8 ms to pickle, so writing it
+per batch is a large share of the cost when batches are small. In the bulk path
+the dirty states are written at most every ``state_flush_interval`` seconds
+(default 1 s; also when 50,000 input records are waiting, on a flush timer when
+the input is idle, and before partitions are revoked, followed by a producer
+flush). Input records are **acked only after** the states they changed were handed
+to the producer (``flush_states`` sends, then acks), and Faust commits only acked
+offsets and flushes its producer before committing. So a committed offset never
+runs ahead of the state in the changelog: after a crash, the records since the
+last commit are delivered again; those already in the restored state are
+recognised by their event ids (``Outcome.duplicate``) and not learned twice, the
+others are learned. The price: up to ``state_flush_interval`` seconds (plus the
+commit interval) of records are re-read after a crash, and alerts raised from
+them may be emitted twice (alerts are at least once anyway). ``0`` writes after
+every fetched batch.
 
 Sends are buffered (``send_soon``); Faust flushes the producer before it commits
 the input offsets, so delivery is at least once, and the state recognises
 re-delivered events (``Outcome.duplicate``).
 """
-
 from __future__ import annotations
 
 import asyncio
@@ -33,7 +71,7 @@ from .metrics import OTHER
 if TYPE_CHECKING:  # pragma: no cover
     from .app import MailflowApp
 
-__all__ = ["BatchProcessor", "register_agents", "INTERNAL_ERROR"]
+__all__ = ["BatchProcessor", "register_agents", "install_bulk_reader", "make_bulk_drain", "INTERNAL_ERROR", "FETCH_MAX_WAIT_MS"]
 
 log = logging.getLogger(__name__)
 
@@ -312,9 +350,11 @@ def make_bulk_drain(consumer: Any, proc: BatchProcessor, input_topic: str):
     detectors themselves. Here, every record of one ``Consumer.getmany`` call
     (up to ``broker_max_poll_records``) that belongs to the input topic is
     collected and processed by :meth:`BatchProcessor.handle_messages` in one
-    synchronous pass, then acked with ``Consumer.ack`` -- the same bookkeeping
-    Faust's stream acks end in, so Faust's commit of acked offsets (after its
-    producer flush) is unchanged. Records of any other topic (table changelogs
+    synchronous pass. The records are acked with ``Consumer.ack`` -- the same
+    bookkeeping Faust's stream acks end in, so Faust's commit of acked offsets
+    (after its producer flush) is unchanged -- but only once
+    :meth:`BatchProcessor.flush_states` has written the states they changed
+    (see the module docstring). Records of any other topic (table changelogs
     during recovery / standby) still take Faust's own per-message path.
 
     Faust still owns the consumer group, the assignment, the pausing during a

@@ -56,7 +56,7 @@ class WorkerSettings:
     max_active_alerts: int = 100
     batch_size: int = 2000
     batch_within: float = 0.2
-    max_poll_records: int = 2000
+    max_poll_records: int = 5000
     bulk_read: bool = True
     state_flush_interval: float = 1.0
     session_timeout: float = 30.0
@@ -266,9 +266,9 @@ _SPECS: dict[str, tuple[Callable[[str], Any], str]] = {
     "top_senders": (int, "at most this many senders get their own sender label; others are 'other'"),
     "top_templates": (int, "at most this many sender/template pairs get template gauges"),
     "max_active_alerts": (int, "at most this many (most severe) active alerts in mailflow_active_alert"),
-    "batch_size": (int, "events processed per batch"),
-    "batch_within": (float, "seconds to wait for a batch to fill"),
-    "max_poll_records": (int, "records fetched per Kafka poll"),
+    "batch_size": (int, "events processed per batch (agent path, --bulk-read false)"),
+    "batch_within": (float, "seconds to wait for a batch to fill (agent path, --bulk-read false)"),
+    "max_poll_records": (int, "records fetched per Kafka poll (the bulk path's batch size)"),
     "bulk_read": (_bool, "true: hand each fetched batch of input records to the detectors at once (fast path); "
                   "false: Faust's per-event stream (take_events)"),
     "session_timeout": (float, "Kafka consumer-group session timeout, seconds (failover time after a crash)"),
