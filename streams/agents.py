@@ -60,7 +60,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+from faust.streams import _current_event
 
 from detectors.errors import EventRejected
 from detectors.events import parse_event
@@ -80,6 +84,33 @@ FETCH_MAX_WAIT_MS = 100
 
 #: DLQ reason of a valid event the detectors failed on (a bug, not bad input).
 INTERNAL_ERROR = "internal_error"
+
+
+class _PartitionEvent:
+    """Stands in for Faust's current event while a batch writes the table store.
+
+    Stores that keep one database per partition (RocksDB) ask the current event
+    which partition a key belongs to; the batch path runs outside Faust's
+    per-event context, so it names the input partition itself.
+    """
+
+    __slots__ = ("message", "__weakref__")
+
+    def __init__(self, partition: int) -> None:
+        self.message = SimpleNamespace(partition=partition)
+
+
+def store_put(data: Any, key: str, value: Any, partition: int | None) -> None:
+    """``data[key] = value`` on a table store, with the partition known to the store."""
+    if partition is None or not hasattr(data, "_db_for_partition"):
+        data[key] = value
+        return
+    shim = _PartitionEvent(partition)
+    token = _current_event.set(weakref.ref(shim))
+    try:
+        data[key] = value
+    finally:
+        _current_event.reset(token)
 
 
 class BatchProcessor:
@@ -204,7 +235,7 @@ class BatchProcessor:
         for sender, (state, partition, n, unrelated_sum, dirty, volumes) in touched.items():
             if not dirty:
                 continue
-            data[sender] = state
+            store_put(data, sender, state, partition)
             pending[sender] = (partition, state)
             label = m.sender_batch(sender, n, unrelated_sum)
             if label != OTHER:
@@ -264,7 +295,7 @@ class BatchProcessor:
             n += len(ended)
             for end in ended:
                 self.metrics.episode_ended(end)
-            data[sender] = state
+            store_put(data, sender, state, partition)
             self.table.send_changelog(partition, sender, state)
         for sender in list(self.partition_of):
             if sender not in self.metrics.active.senders():
