@@ -19,12 +19,12 @@ from typing import Iterable
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from detectors.alerts import DETECTORS, SEVERITIES
+from detectors.episodes import SEVERITY_RANK
 from detectors.events import REJECT_REASONS
 
 __all__ = ["Metrics", "LabelCap", "ActiveAlerts", "HistogramBatch", "OTHER"]
 
 OTHER = "other"
-_SEVERITY_RANK = {"warning": 1, "critical": 2}
 _MAX_LABEL_LEN = 200
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0, float("inf"))
@@ -149,7 +149,7 @@ class ActiveAlerts:
         if old is not None and key in self.shown:
             self._hide(key)
         labels = (_clip(alert.detector), _clip(alert.severity), _clip(alert.sender), _clip(alert.template or ""), _clip(alert.summary))
-        self.open[key] = _Active(labels, (_SEVERITY_RANK.get(alert.severity, 0), float(alert.score)), partition)
+        self.open[key] = _Active(labels, (SEVERITY_RANK.get(alert.severity, 0), float(alert.score)), partition)
         self._rebalance()
 
     def end(self, detector: str, sender: str, template: str | None) -> bool:

@@ -24,6 +24,8 @@ import orjson
 
 from detectors.errors import ConfigError
 
+from .settings import TOPIC_RE
+
 __all__ = [
     "main",
     "parse_broker_url",
@@ -37,7 +39,6 @@ __all__ = [
 
 DEFAULT_BROKER = os.environ.get("MAILFLOW_BROKER", "kafka://127.0.0.1:9092")
 DEFAULT_TOPIC = "mail.outbound"
-_TOPIC_RE = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
 
 
 # -- settings -------------------------------------------------------------------
@@ -101,7 +102,7 @@ def validate(args: argparse.Namespace) -> list[str]:
         args.bootstrap = parse_broker_url(args.broker)
     except ValueError as exc:
         problems.append(f"--broker: {exc}")
-    if not _TOPIC_RE.match(args.topic or "") or args.topic in (".", ".."):
+    if not TOPIC_RE.match(args.topic or "") or args.topic in (".", ".."):
         problems.append(f"--topic: {args.topic!r} is not a valid Kafka topic name (1-249 of A-Z a-z 0-9 . _ -)")
     if not (args.rate >= 0) or args.rate == float("inf"):  # also catches NaN
         problems.append(f"--rate: must be a finite number >= 0 (0 = as fast as possible), got {args.rate!r}")

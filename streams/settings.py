@@ -26,7 +26,8 @@ SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
-_TOPIC_RE = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
+#: A valid Kafka topic name.
+TOPIC_RE = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
 _DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z0-9-]{1,63}$")
 _HOSTPORT_RE = re.compile(r"^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$")
 
@@ -159,7 +160,7 @@ class WorkerSettings:
             p.append(f"app_id: {self.app_id!r} must be 1-200 characters of A-Z a-z 0-9 . _ -")
         for name in ("input_topic", "alerts_topic", "dlq_topic"):
             v = getattr(self, name)
-            if not _TOPIC_RE.match(v) or v in (".", ".."):
+            if not TOPIC_RE.match(v) or v in (".", ".."):
                 p.append(f"{name}: {v!r} is not a valid Kafka topic name")
         if len({self.input_topic, self.alerts_topic, self.dlq_topic}) < 3:
             p.append("input_topic, alerts_topic and dlq_topic must be three different topics")
