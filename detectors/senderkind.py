@@ -35,7 +35,7 @@ class SenderKind:
     'human'
     """
 
-    __slots__ = ("min_events", "alpha", "_n", "_templated", "_reply", "_night", "_declared")
+    __slots__ = ("min_events", "alpha", "_n", "_templated", "_reply", "_night", "_declared", "_hint")
 
     def __init__(self, min_events: int = 10, alpha: float = 0.05) -> None:
         self.min_events = min_events
@@ -45,6 +45,7 @@ class SenderKind:
         self._reply = 0.0
         self._night = 0.0
         self._declared: str | None = None
+        self._hint: tuple[str, float] | None = None  # (address, address_hint) cached
 
     def declare(self, kind: str) -> None:
         self._declared = kind
@@ -73,7 +74,12 @@ class SenderKind:
         return 0.5
 
     def automated_score(self, sender: str) -> float:
-        hint = self.address_hint(sender)
+        cached = self._hint
+        if cached is not None and cached[0] == sender:
+            hint = cached[1]
+        else:
+            hint = self.address_hint(sender)
+            self._hint = (sender, hint)
         if self._n < self.min_events:
             return hint
         return 0.45 * self._templated + 0.2 * (1.0 - self._reply) + 0.1 * min(1.0, 3 * self._night) + 0.25 * hint
@@ -88,3 +94,4 @@ class SenderKind:
 
     def __setstate__(self, s):
         self.min_events, self.alpha, self._n, self._templated, self._reply, self._night, self._declared = s
+        self._hint = None
