@@ -216,8 +216,9 @@ def test_incident_raises_alert_on_topic_and_in_metrics(single):
     total = sum(v for (name, _), v in m.items() if name == "mailflow_alerts_total")
     assert total == len(alerts) > 0
     assert value(m, "mailflow_last_event_timestamp_seconds") >= T0
-    # no recipient address in any label
+    # no recipient address in any label, nor in the worker's log (INFO and above)
     assert not [k for k in m if "@gmail.com" in str(k[1])]
+    assert "@gmail.com" not in w.log.read_text(errors="replace")
 
 
 def test_malformed_events_go_to_dlq_and_good_ones_still_processed(single):
