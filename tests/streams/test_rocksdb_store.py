@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("rocksdict", reason="the rocksdb extra (rocksdict) is not installed")
 
-from .test_worker_broker import Worker, consume_all, incident_events, make_topics, produce, wait_for  # noqa: E402
+from .test_worker_broker import Worker, consume_all, incident_events, make_topics, produce_and_wait  # noqa: E402
 
 pytestmark = pytest.mark.broker
 
@@ -20,12 +20,7 @@ def test_rocksdb_store_runs_the_incident_and_keeps_state_on_disk(broker, tmp_pat
     w = Worker(broker, prefix, topics, free_port(), tmp_path, "--store", "rocksdb://")
     try:
         w.wait_up()
-        n = produce(broker, topics["input"], incident_events())
-        try:
-            wait_for(lambda: w.processed() >= n, 90, f"{n} events processed")
-        except AssertionError:
-            print(w.tail())
-            raise
+        produce_and_wait(broker, topics["input"], incident_events(), w)
         alerts = [json.loads(r.value) for r in consume_all(broker, topics["alerts"], 1, 30)]
         assert {"sensitive_request", "fanout"} & {a["detector"] for a in alerts}
     finally:

@@ -127,6 +127,17 @@ def produce(broker, topic, records):
     return n
 
 
+def produce_and_wait(broker, topic, records, worker, timeout=90):
+    """Produce ``records`` and wait until ``worker`` processed that many (its log tail on failure)."""
+    n = produce(broker, topic, records)
+    try:
+        wait_for(lambda: worker.processed() >= n, timeout, f"{n} events processed")
+    except AssertionError:
+        print(worker.tail())
+        raise
+    return n
+
+
 def consume_all(broker, topic, expect_at_least=1, timeout=30.0):
     """Every record of ``topic`` (from the beginning); polls until ``expect_at_least`` or the deadline."""
     from kafka import KafkaConsumer
@@ -197,12 +208,7 @@ def single(broker, tmp_path_factory, free_port):
 
 def test_incident_raises_alert_on_topic_and_in_metrics(single):
     broker, topics, w = single
-    n = produce(broker, topics["input"], incident_events())
-    try:
-        wait_for(lambda: w.processed() >= n, 90, f"{n} events processed")
-    except AssertionError:
-        print(w.tail())
-        raise
+    produce_and_wait(broker, topics["input"], incident_events(), w)
     alerts = [json.loads(r.value) for r in consume_all(broker, topics["alerts"], 1, 30)]
     assert alerts, "no alert on the alerts topic"
     fields = {"alert_id", "ts", "detector", "severity", "sender", "template", "score", "summary", "evidence", "event_ids"}
