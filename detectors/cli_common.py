@@ -7,7 +7,7 @@ import json
 import os
 import sys
 import time
-from typing import IO, Iterator
+from typing import IO
 
 from .config import SentinelConfig
 from .errors import ConfigError
@@ -93,7 +93,3 @@ class Progress:
     def elapsed(self) -> float:
         return time.perf_counter() - self.start
 
-
-def iter_lines(fh: IO[bytes]) -> Iterator[bytes]:
-    for line in fh:
-        yield line

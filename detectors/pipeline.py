@@ -177,12 +177,6 @@ class Sentinel:
         """Episodes of ``state`` quiet for longer than the quiet period at ``now``."""
         return state.episodes.expire(state.sender, now)
 
-    def expire_all(self, now: float) -> list[EpisodeEnd]:
-        out: list[EpisodeEnd] = []
-        for st in self._states.values():
-            out.extend(st.episodes.expire(st.sender, now))
-        return out
-
     # -- helpers ------------------------------------------------------------------------
     def _template_of(self, event: MailEvent, st: SenderState, human: bool) -> str:
         if human and not event.template_id:
