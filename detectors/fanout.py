@@ -23,6 +23,12 @@ def recipient_groups(
     ...                  "corp.example", frozenset(), frozenset({"gmail.com"}))
     (4, 3)
     """
+    if len(recipients) == 1:  # the common case, without the set
+        r = recipients[0]
+        d = r[r.rfind("@") + 1 :]
+        if (d == sender_domain and d not in freemail) or d in internal or (internal and is_internal_subdomain(d, internal)):
+            return 0, 0
+        return 1, 1
     external = 0
     groups: set[str] = set()
     own = "" if sender_domain in freemail else sender_domain  # a gmail sender's customers are not colleagues
@@ -102,8 +108,11 @@ class FanOut(AnomalyDetector):
 
     def learn_one(self, x: dict) -> None:
         u = float(x.get("unrelated") or 0)
-        if not math.isfinite(u):
-            return
+        if math.isfinite(u):
+            self.observe(u)
+
+    def observe(self, u: float) -> None:
+        """Learn one message with ``u`` unrelated customers (``learn_one`` without the dict)."""
         if self._n == 0:
             self._mean = u
         else:

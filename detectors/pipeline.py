@@ -354,8 +354,7 @@ class Sentinel:
 
         # 2. fan-out
         fanout = st.fanout
-        fx = {"unrelated": unrelated, "automated": automated}
-        s = fanout.score_one(fx) if unrelated >= fanout.min_unrelated else 0.0
+        s = fanout.score_one({"unrelated": unrelated, "automated": automated}) if unrelated >= fanout.min_unrelated else 0.0
         if s:
             out.scores["fanout"] = s
             if s >= c.warning_score or unrelated >= c.fanout_critical_unrelated:
@@ -370,7 +369,7 @@ class Sentinel:
                      "visible_recipients": len(visible), "usual_unrelated": round(usual, 2),
                      "threshold": round(st.fanout.threshold(automated), 2)},
                 ))
-        fanout.learn_one(fx)
+        fanout.observe(unrelated)
 
         # 3. relayed replies
         if event.in_reply_to and event.attachments and unrelated >= 2:
