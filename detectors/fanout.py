@@ -6,7 +6,19 @@ import math
 
 from river.base import AnomalyDetector
 
-__all__ = ["FanOut", "ReplyRelay", "recipient_groups"]
+__all__ = ["FanOut", "ReplyRelay", "recipient_groups", "own_domain", "is_internal"]
+
+
+def own_domain(sender_domain: str, freemail: frozenset[str]) -> str:
+    """The sender's domain as an internal domain; none for a consumer provider
+    (a shop on gmail.com does not make its gmail customers colleagues)."""
+    return "" if sender_domain in freemail else sender_domain
+
+
+def is_internal(domain: str, own: str, internal: frozenset[str]) -> bool:
+    """``domain`` is the sender's own (see :func:`own_domain`), a configured internal
+    domain, or below one (``eu.example.com``)."""
+    return domain == own or domain in internal or (bool(internal) and is_internal_subdomain(domain, internal))
 
 
 def recipient_groups(
@@ -23,18 +35,15 @@ def recipient_groups(
     ...                  "corp.example", frozenset(), frozenset({"gmail.com"}))
     (4, 3)
     """
+    own = own_domain(sender_domain, freemail)
     if len(recipients) == 1:  # the common case, without the set
         r = recipients[0]
-        d = r[r.rfind("@") + 1 :]
-        if (d == sender_domain and d not in freemail) or d in internal or (internal and is_internal_subdomain(d, internal)):
-            return 0, 0
-        return 1, 1
+        return (0, 0) if is_internal(r[r.rfind("@") + 1 :], own, internal) else (1, 1)
     external = 0
     groups: set[str] = set()
-    own = "" if sender_domain in freemail else sender_domain  # a gmail sender's customers are not colleagues
     for r in recipients:
         d = r[r.rfind("@") + 1 :]
-        if d == own or d in internal or (internal and is_internal_subdomain(d, internal)):
+        if is_internal(d, own, internal):
             continue
         external += 1
         groups.add(r if d in freemail else d)

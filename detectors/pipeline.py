@@ -9,7 +9,7 @@ from .alerts import Alert
 from .config import SentinelConfig
 from .episodes import EpisodeEnd, Episodes
 from .events import MailEvent
-from .fanout import FanOut, ReplyRelay, is_internal_subdomain, recipient_groups
+from .fanout import FanOut, ReplyRelay, is_internal, own_domain, recipient_groups
 from .senderkind import SenderKind
 from .sensitive import SensitiveRequest, find_requests
 from .sketches import RecentIds, RotatingBloom
@@ -22,6 +22,12 @@ _SAMPLE = 5  # event ids kept per template for alert evidence
 _PER_TEMPLATE = frozenset({"template_spike", "template_novelty"})
 _NO_DIGITS = str.maketrans("", "", "0123456789")  # subjects compared without their numbers
 _SUBJECT_CACHE = 100_000  # (sender, normalised subject) entries of the template-key cache
+
+
+def _close_bucket(det: VolumeSpike, prev: int, count: int, bucket: int, bucket_seconds: int) -> None:
+    """Teach ``det`` the finished bucket ``prev`` (``count``) and the empty ones up to ``bucket``."""
+    det.learn_one({"value": count, "ts": prev * bucket_seconds})
+    det.learn_gap(min(bucket - prev - 1, 100_000))
 
 
 class TemplateStats:
@@ -296,8 +302,7 @@ class Sentinel:
             if t.spike is None and t.total >= 2:
                 t.spike = VolumeSpike(tolerance=c.spike_tolerance, seed=c.seed)
             if t.spike is not None:
-                t.spike.learn_one({"value": t.count, "ts": t.bucket * c.bucket_seconds})
-                t.spike.learn_gap(min(bucket - t.bucket - 1, 100_000))
+                _close_bucket(t.spike, t.bucket, t.count, bucket, c.bucket_seconds)
                 t.expected = t.spike.expected(bucket * c.bucket_seconds)
             t.bucket, t.count = bucket, 0
         t.count += 1
@@ -315,18 +320,14 @@ class Sentinel:
             if st.recipients is None:
                 st.recipients = RotatingBloom()
             bloom = st.recipients
-            own = "" if sender_domain in self._freemail else sender_domain
+            own = own_domain(sender_domain, self._freemail)
             internal = self._internal
             for r in event.recipients:
-                d = r[r.rfind("@") + 1 :]
-                if d == own or d in internal or (internal and is_internal_subdomain(d, internal)):
-                    continue
-                if bloom.add(r):
+                if not is_internal(r[r.rfind("@") + 1 :], own, internal) and bloom.add(r):
                     new_recipients += 1
             if bucket != st.new_bucket:
                 if st.new_bucket >= 0:
-                    st.new_spike.learn_one({"value": st.new_count, "ts": st.new_bucket * c.bucket_seconds})
-                    st.new_spike.learn_gap(min(bucket - st.new_bucket - 1, 100_000))
+                    _close_bucket(st.new_spike, st.new_bucket, st.new_count, bucket, c.bucket_seconds)
                 st.new_bucket, st.new_count = bucket, 0
             st.new_count += new_recipients
 
