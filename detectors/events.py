@@ -294,6 +294,14 @@ def parse_event(
     detectors.errors.EventRejected: no_recipients: no address in to, cc or bcc
     """
     try:
+        if raw.__class__ is bytes and len(raw) <= max_bytes:  # the common case, in one step
+            try:
+                obj = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                pass  # _parse tells why
+            else:
+                if obj.__class__ is dict:
+                    return _fast_event(obj, max_recipients) or _event_from(obj, max_recipients)
         return _parse(raw, max_bytes, max_recipients)
     except EventRejected:
         raise
@@ -324,9 +332,79 @@ def _parse(raw: Any, max_bytes: int, max_recipients: int) -> MailEvent:
             raise EventRejected("invalid_json", "not JSON") from None
     else:
         obj = raw
-    if obj.__class__ is not dict and not isinstance(obj, Mapping):
+    if obj.__class__ is dict:
+        event = _fast_event(obj, max_recipients)
+        if event is not None:
+            return event
+    elif not isinstance(obj, Mapping):
         raise EventRejected("not_an_object", "event must be a JSON object")
+    return _event_from(obj, max_recipients)
 
+
+_SENDERS: dict[str, str] = {}  # raw sender address -> validated, lower-cased (bounded)
+_MAX_SENDERS_CACHED = 10_000
+
+
+def _fast_event(obj: dict, max_recipients: int) -> MailEvent | None:
+    """The common event (one ``to`` address, no cc, bcc or
+    attachments, every field of its plain type) validated in one go; ``None`` for
+    anything else, which :func:`_event_from` then validates in full. Gives exactly
+    what :func:`_event_from` gives (tests/detectors/test_events.py checks it)."""
+    get = obj.get
+    event_id, ts, sender, to = get("event_id"), get("ts"), get("sender"), get("to")
+    if (
+        event_id.__class__ is not str
+        or not event_id
+        or len(event_id) > _MAX_ID_LEN
+        or event_id.isspace()
+        or to.__class__ is not list
+        or len(to) != 1
+        or max_recipients < 1
+        or sender.__class__ is not str
+        or get("cc") is not None
+        or get("bcc") is not None
+        or get("attachments") is not None
+    ):
+        return None
+    if ts.__class__ is float or ts.__class__ is int:
+        if not 0 < ts < _TS_MAX:
+            return None
+        ts = float(ts)
+    elif ts.__class__ is str:
+        try:
+            ts = _timestamp(ts)
+        except EventRejected:
+            return None
+    else:
+        return None
+    addr = _SENDERS.get(sender)
+    if addr is None:
+        if _ADDR.fullmatch(sender) is None or len(sender) > _MAX_ADDRESS_LEN:
+            return None
+        if len(_SENDERS) >= _MAX_SENDERS_CACHED:
+            _SENDERS.clear()
+        addr = _SENDERS[sender] = sender.lower()
+    r = to[0]
+    if r.__class__ is not str or len(r) > _MAX_ADDRESS_LEN or _ADDR.fullmatch(r) is None:
+        return None
+    kind, subject, template_id, body = get("sender_kind"), get("subject"), get("template_id"), get("body")
+    thread_id, in_reply_to = get("thread_id"), get("in_reply_to")
+    if (
+        (kind is not None and kind != "automated" and kind != "human")
+        or (kind is not None and kind.__class__ is not str)
+        or (subject is not None and subject.__class__ is not str)
+        or (body is not None and body.__class__ is not str)
+        or (template_id is not None and (template_id.__class__ is not str or len(template_id) > _MAX_ID_LEN))
+        or (thread_id is not None and (thread_id.__class__ is not str or len(thread_id) > _MAX_ID_LEN))
+        or (in_reply_to is not None and (in_reply_to.__class__ is not str or len(in_reply_to) > _MAX_ID_LEN))
+    ):
+        return None
+    return MailEvent(event_id, ts, addr, (r.lower(),), (), (), kind, subject, template_id, body, thread_id,
+                     in_reply_to, ())
+
+
+def _event_from(obj: Mapping[str, Any], max_recipients: int) -> MailEvent:
+    """Validate a decoded event in full; raise the first problem found."""
     get = obj.get
     event_id, ts_raw, sender_raw = get("event_id"), get("ts"), get("sender")
     if event_id is None or ts_raw is None or sender_raw is None:

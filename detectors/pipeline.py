@@ -9,7 +9,7 @@ from .alerts import Alert
 from .config import SentinelConfig
 from .episodes import EpisodeEnd, Episodes
 from .events import MailEvent
-from .fanout import FanOut, ReplyRelay, is_internal, own_domain, recipient_groups
+from .fanout import FanOut, ReplyRelay, is_internal, is_internal_subdomain, own_domain, recipient_groups
 from .senderkind import SenderKind
 from .sensitive import SensitiveRequest, find_requests
 from .sketches import RecentIds, RotatingBloom
@@ -20,7 +20,8 @@ __all__ = ["Sentinel", "SenderState", "Outcome", "TemplateStats"]
 
 _SAMPLE = 5  # event ids kept per template for alert evidence
 _PER_TEMPLATE = frozenset({"template_spike", "template_novelty"})
-_NO_DIGITS = str.maketrans("", "", "0123456789")  # subjects compared without their numbers
+_DIGITS = b"0123456789"  # subjects are compared without their numbers (bytes.translate deletes them)
+_TAIL = 40  # bytes at the end of a body (digits left out) that confirm a cached template key
 _SUBJECT_CACHE = 100_000  # (sender, normalised subject) entries of the template-key cache
 
 
@@ -33,7 +34,8 @@ def _close_bucket(det: VolumeSpike, prev: int, count: int, bucket: int, bucket_s
 class TemplateStats:
     """What one sender's template did: age, counts, the current bucket, its spike detector."""
 
-    __slots__ = ("first_ts", "novel", "total", "bucket", "count", "spike", "sensitive", "sample", "expected")
+    __slots__ = ("first_ts", "novel", "total", "bucket", "count", "spike", "sensitive", "sample", "expected",
+                 "limit", "limit_hour")
 
     def __init__(self, first_ts: float, bucket: int, novel: bool = True) -> None:
         self.first_ts = first_ts
@@ -45,11 +47,16 @@ class TemplateStats:
         self.sensitive: frozenset[str] | None = None
         self.sample: list[str] = []
         self.expected = 0.0  # learned expectation for the current bucket
+        # the spike detector scores 0 up to this count in the current bucket and hour
+        # (tolerance x reference; the reference only changes when a bucket closes)
+        self.limit = 0.0
+        self.limit_hour = -1  # hour (ts // 3600) that ``limit`` holds for; -1: to compute
 
     def __getstate__(self):
         return tuple(getattr(self, s) for s in self.__slots__)
 
     def __setstate__(self, state):
+        self.limit, self.limit_hour = 0.0, -1
         for s, v in zip(self.__slots__, state):
             setattr(self, s, v)
 
@@ -110,15 +117,17 @@ class Outcome:
 
     __slots__ = ("alerts", "ended", "duplicate", "template", "kind", "scores", "volume", "unrelated")
 
-    def __init__(self, duplicate: bool = False) -> None:
-        self.alerts: list[Alert] = []
-        self.ended: list[EpisodeEnd] = []
+    def __init__(self, duplicate: bool = False, template: str = "", kind: str = "human",
+                 scores: dict[str, float] | None = None, volume: tuple[float, float] | None = None,
+                 unrelated: int = 0, alerts: list[Alert] | None = None, ended: list[EpisodeEnd] | None = None) -> None:
+        self.alerts: list[Alert] = [] if alerts is None else alerts
+        self.ended: list[EpisodeEnd] = [] if ended is None else ended
         self.duplicate = duplicate
-        self.template = ""
-        self.kind = "human"
-        self.scores: dict[str, float] = {}
-        self.volume: tuple[float, float] | None = None
-        self.unrelated = 0
+        self.template = template
+        self.kind = kind
+        self.scores: dict[str, float] = {} if scores is None else scores
+        self.volume = volume
+        self.unrelated = unrelated
 
     def __repr__(self) -> str:
         return (f"Outcome(alerts={len(self.alerts)}, ended={len(self.ended)}, duplicate={self.duplicate}, "
@@ -155,7 +164,9 @@ class Sentinel:
         self._keyer = TemplateKeyer()
         self._sensitive = SensitiveRequest()
         self._relay = ReplyRelay()
-        self._key_cache: dict[str, list] = {}
+        self._key_cache: dict[bytes, list] = {}
+        self._own: dict[str, str] = {}  # sender -> its domain as an internal one (see own_domain)
+        self._external: set[str] = set()  # recipient domains that are not internal (but maybe a sender's own)
         self._states: OrderedDict[str, SenderState] = OrderedDict()
 
     # -- state ------------------------------------------------------------------------
@@ -177,7 +188,11 @@ class Sentinel:
 
     def process_one(self, event: MailEvent) -> Outcome:
         """Replay convenience: process with the sender's state kept in this instance."""
-        return self.process(event, self.state_for(event.sender))
+        st = self._states.get(event.sender)
+        if st is None:
+            return self.process(event, self.state_for(event.sender))
+        self._states.move_to_end(event.sender)
+        return self.process(event, st)
 
     def expire(self, state: SenderState, now: float) -> list[EpisodeEnd]:
         """Episodes of ``state`` quiet for longer than the quiet period at ``now``."""
@@ -185,57 +200,68 @@ class Sentinel:
 
     # -- helpers ------------------------------------------------------------------------
     def _template_of(self, event: MailEvent, st: SenderState, human: bool) -> str:
-        if human and not event.template_id:
-            # A person's mail is free text: its "template" is its subject line with the
-            # numbers masked ("h:" keys). What matters there is one subject sent to many,
-            # and masking every body would cost more than all the detectors together.
-            subject = (event.subject or "")[:200].translate(_NO_DIGITS).casefold()
-            return "h:" + blake2b(subject.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
-        if event.template_id:
-            tid = event.template_id
-            t = st.templates.get(tid)
-            # learn which derived key this template's text gives, so events of the same
-            # template without template_id are counted together (cheap: cached by subject)
+        tid = event.template_id
+        if not tid:
+            if human:
+                # A person's mail is free text: its "template" is its subject line with the
+                # numbers masked ("h:" keys). What matters there is one subject sent to many,
+                # and masking every body would cost more than all the detectors together.
+                subject = (event.subject or "")[:200].casefold().encode("utf-8", "surrogatepass")
+                return "h:" + blake2b(subject.translate(None, _DIGITS), digest_size=8).hexdigest()
             key = self._derived_key(event)
-            if st.aliases.get(key) != tid:
-                if len(st.aliases) >= 256:
-                    st.aliases.pop(next(iter(st.aliases)))
-                st.aliases[key] = tid
-                orphan = st.templates.pop(key, None)
-                if orphan is not None and t is not None:
-                    t.total += orphan.total
-                    if orphan.bucket == t.bucket:
-                        t.count += orphan.count
-            return tid
+            return st.aliases.get(key, key)
+        t = st.templates.get(tid)
+        # Learn which derived key this template's text gives, so events of the same
+        # template without template_id are counted together (a cached lookup mostly).
         key = self._derived_key(event)
-        return st.aliases.get(key, key)
+        if st.aliases.get(key) != tid:
+            if len(st.aliases) >= 256:
+                st.aliases.pop(next(iter(st.aliases)))
+            st.aliases[key] = tid
+            orphan = st.templates.pop(key, None)
+            if orphan is not None and t is not None:
+                t.total += orphan.total
+                if orphan.bucket == t.bucket:
+                    t.count += orphan.count
+        return tid
 
     def _derived_key(self, event: MailEvent) -> str:
         """``TemplateKeyer.key`` of the event, with a cache by (sender, subject).
 
-        Masking the body is the costliest step per event. Automated mail repeats its
-        subject line (but for numbers) with the same template; once three messages with
-        the same sender and subject gave the same key, that key is reused and only every
-        16th message is keyed in full to confirm it (a different key resets the entry).
-        Free-text mail never agrees three times and is always keyed in full.
+        Masking the body costs ~150 µs, the costliest step by far. Automated mail
+        repeats its subject line (but for numbers) with the same template, so once
+        three messages with the same sender and subject gave the same key, the key is
+        reused. It is confirmed by keying in full: at once when the end of the body
+        (digits left out) differs from the one remembered -- the sign of another body
+        under the same subject --, and otherwise every 256th message (every 64th when
+        the template's last characters vary, so that the end of the body tells nothing).
+        A different key resets the entry. Free-text mail never agrees three times and
+        is always keyed in full.
         """
         subject = event.subject or ""
-        ck = event.sender + "\x00" + subject[:200].translate(_NO_DIGITS)
+        body = event.body or ""
+        ck = (event.sender + "\x00" + subject[:200]).encode("utf-8", "surrogatepass").translate(None, _DIGITS)
+        tail = body[-2 * _TAIL :].encode("utf-8", "surrogatepass").translate(None, _DIGITS)[-_TAIL:]
         cache = self._key_cache
         entry = cache.get(ck)
         if entry is not None and entry[1] >= 3:
-            entry[2] += 1
-            if entry[2] & 15:
+            n = entry[2] = entry[2] + 1
+            if entry[3] is None:
+                if n & 63:
+                    return entry[0]
+            elif entry[3] == tail and n & 255:
                 return entry[0]
         key = self._keyer.key(event.subject, event.body)
         if entry is None:
             if len(cache) >= _SUBJECT_CACHE:
                 del cache[next(iter(cache))]
-            cache[ck] = [key, 1, 1]
+            cache[ck] = [key, 1, 1, tail]
         elif entry[0] == key:
             entry[1] += 1
+            if entry[3] != tail:
+                entry[3] = None  # the same template ends differently: the tail tells nothing
         else:
-            entry[0], entry[1], entry[2] = key, 1, 1
+            entry[0], entry[1], entry[2], entry[3] = key, 1, 1, tail
         return key
 
     def _categories(self, template: str, t: TemplateStats, event: MailEvent) -> frozenset[str]:
@@ -255,217 +281,287 @@ class Sentinel:
         record at or below the last processed offset of that partition for this
         sender is a re-delivery and is not learned twice. Events whose ``event_id``
         was among the sender's last 128 are duplicates too.
+
+        This runs once per message, so it is written for speed: the common case (a
+        known template, one recipient, nothing to report) does no dictionary
+        building and calls no detector whose answer is known to be 0.
         """
         c = self.config
         st = state
+        sender = event.sender
         if not st.sender:
-            st.sender = event.sender
+            st.sender = sender
         if offset is not None:
             part, off = offset
-            last = st.offsets.get(part)
+            offsets = st.offsets
+            last = offsets.get(part)
             if last is not None and off <= last:
-                return Outcome(duplicate=True)
-            st.offsets[part] = off
+                return Outcome(True)
+            offsets[part] = off
         if st.recent_ids.seen_or_add(event.event_id):
-            return Outcome(duplicate=True)
+            return Outcome(True)
 
         ts = event.ts
-        out = Outcome()
         if st.first_ts is None:
             st.first_ts = ts
-        st.last_ts = max(st.last_ts, ts)
+        if ts > st.last_ts:
+            st.last_ts = ts
         st.n_events += 1
 
         # sender kind
         kind_model = st.kind
         if event.sender_kind:
             kind_model.declare(event.sender_kind)
-        template = self._template_of(event, st, kind_model.predict(event.sender) == "human")
-        t = st.templates.get(template)
-        bucket = int(ts // c.bucket_seconds)
+        kind = kind_model.declared  # once declared, the learned guess is never used
+        template = self._template_of(event, st, (kind or kind_model.predict(sender)) == "human")
+        templates = st.templates
+        t = templates.get(template)
+        bucket_seconds = c.bucket_seconds
+        bucket = int(ts // bucket_seconds)
         if t is None:
             novel = st.seen_templates.add(template) and st.n_events > 1
-            t = st.templates[template] = TemplateStats(ts, bucket, novel)
-            if len(st.templates) > c.max_templates_per_sender:
-                st.templates.popitem(last=False)
+            t = templates[template] = TemplateStats(ts, bucket, novel)
+            if len(templates) > c.max_templates_per_sender:
+                templates.popitem(last=False)
         else:
-            st.templates.move_to_end(template)
-        hour = int(ts % 86_400) // 3600
-        kind_model.observe(t.total > 0, event.in_reply_to is not None, hour)
-        kind = kind_model.predict(event.sender)
+            templates.move_to_end(template)
+        if kind is None:
+            kind_model.observe(t.total > 0, event.in_reply_to is not None, int(ts % 86_400) // 3600)
+            kind = kind_model.predict(sender)
         automated = kind == "automated"
-        out.kind = kind
-        out.template = template
 
         # template volume bucket
         if bucket > t.bucket:
             if t.spike is None and t.total >= 2:
                 t.spike = VolumeSpike(tolerance=c.spike_tolerance, seed=c.seed)
             if t.spike is not None:
-                _close_bucket(t.spike, t.bucket, t.count, bucket, c.bucket_seconds)
-                t.expected = t.spike.expected(bucket * c.bucket_seconds)
+                _close_bucket(t.spike, t.bucket, t.count, bucket, bucket_seconds)
+                t.expected = t.spike.expected(bucket * bucket_seconds)
             t.bucket, t.count = bucket, 0
-        t.count += 1
-        t.total += 1
+            t.limit_hour = -1
+        count = t.count = t.count + 1
+        total = t.total = t.total + 1
         if len(t.sample) < _SAMPLE:
             t.sample.append(event.event_id)
 
         # recipients
-        visible = event.visible_recipients
-        sender_domain = event.sender_domain
-        external, unrelated = recipient_groups(visible, sender_domain, self._internal, self._freemail)
-        out.unrelated = unrelated
-        new_recipients = 0
+        own = self._own.get(sender)
+        if own is None:
+            own = self._own_domain(sender)
+        internal = self._internal
+        to = event.to
+        if len(to) == 1 and not event.cc:  # the common case, without sets
+            visible = to
+            r = to[0]
+            d = r[r.rfind("@") + 1 :]
+            if d in self._external and d != own:
+                external = unrelated = 1
+            elif d == own or d in internal or (internal and is_internal_subdomain(d, internal)):
+                external = unrelated = 0
+            else:
+                external = unrelated = 1
+                if len(self._external) < _SUBJECT_CACHE:
+                    self._external.add(d)
+        else:
+            visible = event.visible_recipients
+            external, unrelated = recipient_groups(visible, event.sender_domain, internal, self._freemail)
         if not automated:
-            if st.recipients is None:
-                st.recipients = RotatingBloom()
-            bloom = st.recipients
-            own = own_domain(sender_domain, self._freemail)
-            internal = self._internal
-            for r in event.recipients:
-                if not is_internal(r[r.rfind("@") + 1 :], own, internal) and bloom.add(r):
-                    new_recipients += 1
-            if bucket != st.new_bucket:
-                if st.new_bucket >= 0:
-                    _close_bucket(st.new_spike, st.new_bucket, st.new_count, bucket, c.bucket_seconds)
-                st.new_bucket, st.new_count = bucket, 0
-            st.new_count += new_recipients
+            self._learn_recipients(event, st, own, bucket)
 
-        triggers: list[tuple[str, float, str, dict]] = []
-        established = ts - st.first_ts >= c.sender_warm_up_seconds
+        scores: dict[str, float] = {}
+        triggers: list[tuple[str, float, str, dict]] | None = None
 
-        # 1. sensitive-data request
-        cats = self._categories(template, t, event)
+        # 1. sensitive-data request (scanned once per template, every message of free text)
+        cats = t.sensitive
+        if cats is None or total <= 3 or template[:2] == "h:":
+            cats = self._categories(template, t, event)
         if cats:
             s = self._sensitive.score_one(
                 {"subject": event.subject, "body": event.body, "automated": automated,
-                 "volume": t.total, "unrelated": unrelated, "categories": cats}
+                 "volume": total, "unrelated": unrelated, "categories": cats}
             )
-            out.scores["sensitive_request"] = s
+            scores["sensitive_request"] = s
             if s >= c.warning_score:
                 what = ", ".join(sorted(cats)).replace("_", " ")
-                triggers.append((
+                triggers = [(
                     "sensitive_request", s,
-                    f"{event.sender} ({kind}) sent {t.total} message(s) of template {template} asking recipients "
+                    f"{sender} ({kind}) sent {total} message(s) of template {template} asking recipients "
                     f"for {what}, each to {unrelated} unrelated customer(s); expected: no request for such data "
                     f"by mail.",
-                    {"categories": sorted(cats), "messages": t.total, "unrelated_recipients": unrelated,
+                    {"categories": sorted(cats), "messages": total, "unrelated_recipients": unrelated,
                      "sender_kind": kind},
-                ))
+                )]
 
         # 2. fan-out
         fanout = st.fanout
-        s = fanout.score_one({"unrelated": unrelated, "automated": automated}) if unrelated >= fanout.min_unrelated else 0.0
-        if s:
-            out.scores["fanout"] = s
-            if s >= c.warning_score or unrelated >= c.fanout_critical_unrelated:
-                if unrelated >= c.fanout_critical_unrelated:
-                    s = max(s, c.critical_score)
-                usual = st.fanout.usual
-                triggers.append((
-                    "fanout", s,
-                    f"{event.sender} sent a message to {unrelated} unrelated external customers who can see "
-                    f"each other; this account usually addresses {usual:.1f} per message.",
-                    {"unrelated_recipients": unrelated, "external_recipients": external,
-                     "visible_recipients": len(visible), "usual_unrelated": round(usual, 2),
-                     "threshold": round(st.fanout.threshold(automated), 2)},
-                ))
+        if unrelated >= fanout.min_unrelated:
+            s = fanout.score_one({"unrelated": unrelated, "automated": automated})
+            if s:
+                scores["fanout"] = s
+                if s >= c.warning_score or unrelated >= c.fanout_critical_unrelated:
+                    if unrelated >= c.fanout_critical_unrelated:
+                        s = max(s, c.critical_score)
+                    usual = fanout.usual
+                    triggers = triggers or []
+                    triggers.append((
+                        "fanout", s,
+                        f"{sender} sent a message to {unrelated} unrelated external customers who can see "
+                        f"each other; this account usually addresses {usual:.1f} per message.",
+                        {"unrelated_recipients": unrelated, "external_recipients": external,
+                         "visible_recipients": len(visible), "usual_unrelated": round(usual, 2),
+                         "threshold": round(fanout.threshold(automated), 2)},
+                    ))
         fanout.observe(unrelated)
 
         # 3. relayed replies
-        if event.in_reply_to and event.attachments and unrelated >= 2:
-            images = sum(1 for a in event.attachments if a.is_image)
-            s = self._relay.score_one({"reply": True, "attachments": len(event.attachments),
-                                       "images": images, "unrelated": unrelated})
-            out.scores["reply_relay"] = s
-            if s >= c.warning_score:
-                triggers.append((
-                    "reply_relay", s,
-                    f"{event.sender} relayed a reply with {len(event.attachments)} attachment(s) "
-                    f"({images} image(s)) to {unrelated} unrelated customers; a reply normally goes to one.",
-                    {"attachments": len(event.attachments), "image_attachments": images,
-                     "unrelated_recipients": unrelated},
-                ))
+        if unrelated >= 2 and event.in_reply_to and event.attachments:
+            triggers = self._relay_check(event, unrelated, scores, triggers)
 
         # 4. template volume: spike against the baseline, or a new template at volume
-        if t.spike is not None:
-            out.volume = (float(t.count), t.expected)
-            if t.count >= c.spike_min_count:
-                ref = t.spike.reference(ts)
-                s = t.spike.score_one({"value": t.count, "ts": ts})
-                out.scores["template_spike"] = s
-                if s >= c.warning_score:
-                    exp = t.spike.expected(ts)
-                    triggers.append((
-                        "template_spike", s,
-                        f"Template {template} from {event.sender}: {t.count} messages in the current "
-                        f"{c.bucket_seconds // 60}-minute bucket against {exp:.1f} expected "
-                        f"(at most {ref:.1f} seen recently).",
-                        {"observed": t.count, "expected": round(exp, 2), "reference": round(ref, 2),
-                         "bucket_seconds": c.bucket_seconds},
-                    ))
+        spike = t.spike
+        if spike is not None:
+            volume = (float(count), t.expected)
+            if count >= c.spike_min_count:
+                hour = int(ts // 3600)
+                if t.limit_hour != hour:
+                    # scores are 0 up to tolerance x reference, which only moves when a
+                    # bucket closes (or the hour changes): compute it once per bucket
+                    t.limit = (spike.tolerance * spike.reference(ts) if spike.n_learned >= spike.warm_up
+                               else float("inf"))
+                    t.limit_hour = hour
+                if count > t.limit:
+                    s = spike.score_one({"value": count, "ts": ts})
+                    scores["template_spike"] = s
+                    if s >= c.warning_score:
+                        exp = spike.expected(ts)
+                        ref = spike.reference(ts)
+                        triggers = triggers or []
+                        triggers.append((
+                            "template_spike", s,
+                            f"Template {template} from {sender}: {count} messages in the current "
+                            f"{bucket_seconds // 60}-minute bucket against {exp:.1f} expected "
+                            f"(at most {ref:.1f} seen recently).",
+                            {"observed": count, "expected": round(exp, 2), "reference": round(ref, 2),
+                             "bucket_seconds": bucket_seconds},
+                        ))
+                else:
+                    scores["template_spike"] = 0.0
         else:
-            out.volume = (float(t.count), 0.0)
-        age = ts - t.first_ts
-        if (
-            t.novel
-            and automated
-            and t.total >= c.novelty_min_count
-            and age <= c.novelty_age_seconds
-            and t.first_ts - st.first_ts >= c.sender_warm_up_seconds
-        ):
-            n = c.novelty_min_count
-            s = 1.0 - 0.4 * 2.718281828 ** (-(t.total - n) / n)
-            hist = st.novel_history
-            habitual = hist[0] * 0.5 ** ((ts - hist[1]) / (30 * 86_400)) >= 2.0
-            if t.total == n:  # this template just reached volume: remember, decayed over 30 days
-                hist[0] = hist[0] * 0.5 ** ((ts - hist[1]) / (30 * 86_400)) + 1.0
-                hist[1] = ts
-            if not cats and unrelated < c.fanout_min_unrelated:
-                # alone, a new template is worth a warning, not a page; and none for an
-                # account that starts new templates at volume as a habit (newsletters)
-                s = 0.0 if habitual else min(s, c.critical_score - 0.01)
-            else:  # a new template at volume that asks for data or exposes customers: page
-                s = max(s, c.critical_score)
-            out.scores["template_novelty"] = s
-            if s >= c.warning_score:
-                triggers.append((
-                    "template_novelty", s,
-                    f"{event.sender} (automated) sent {t.total} messages of a template first seen "
-                    f"{age / 60:.0f} min ago ({template}); expected: no new template at volume.",
-                    {"messages": t.total, "template_age_seconds": round(age), "observed": t.total,
-                     "expected": 0},
-                ))
+            volume = (float(count), 0.0)
+        if t.novel and automated and total >= c.novelty_min_count:
+            triggers = self._novelty_check(event, st, t, template, cats, unrelated, scores, triggers)
 
         # 5. recipients never mailed before (human accounts)
-        if not automated and st.new_count >= c.novelty_min_new_recipients and established:
+        if (not automated and st.new_count >= c.novelty_min_new_recipients
+                and ts - st.first_ts >= c.sender_warm_up_seconds):
             s = st.new_spike.score_one({"value": st.new_count, "ts": ts})
-            out.scores["recipient_novelty"] = s
+            scores["recipient_novelty"] = s
             if s >= c.warning_score:
                 exp = st.new_spike.expected(ts)
+                triggers = triggers or []
                 triggers.append((
                     "recipient_novelty", s,
-                    f"{event.sender} mailed {st.new_count} recipients it never mailed before in the current "
-                    f"{c.bucket_seconds // 60}-minute bucket against {exp:.1f} expected.",
+                    f"{sender} mailed {st.new_count} recipients it never mailed before in the current "
+                    f"{bucket_seconds // 60}-minute bucket against {exp:.1f} expected.",
                     {"new_recipients": st.new_count, "expected": round(exp, 2),
-                     "bucket_seconds": c.bucket_seconds},
+                     "bucket_seconds": bucket_seconds},
                 ))
 
-        # episodes -> alerts
+        out = Outcome(False, template, kind, scores, volume, unrelated)
         if triggers:
-            for detector, score, summary, evidence in triggers:
-                severity = "critical" if score >= c.critical_score else "warning"
-                # volume detectors are about one template; the others about what the account
-                # does, whatever the (often free-text) template: one episode per sender
-                scope = template if detector in _PER_TEMPLATE else None
-                label = None if detector == "recipient_novelty" else template
-                if st.episodes.trigger(detector, scope, severity, ts, label):
-                    tpl = st.episodes.label(detector, scope)
-                    ids = [event.event_id] + [i for i in t.sample if i != event.event_id][: _SAMPLE - 1]
-                    out.alerts.append(Alert(
-                        detector=detector, severity=severity, sender=event.sender, template=tpl,
-                        score=score, summary=summary, ts=ts, evidence=evidence, event_ids=ids,
-                    ))
+            self._raise(event, st, t, template, triggers, out)
         if st.episodes:
             out.ended = st.episodes.expire(st.sender, ts)
         return out
+
+    # -- the rarer steps of process(), out of its way ---------------------------------
+    def _own_domain(self, sender: str) -> str:
+        own = self._own
+        if len(own) >= _SUBJECT_CACHE:
+            own.clear()
+        d = own[sender] = own_domain(sender.rpartition("@")[2], self._freemail)
+        return d
+
+    def _learn_recipients(self, event: MailEvent, st: SenderState, own: str, bucket: int) -> None:
+        """Human accounts: count the recipients this sender never mailed, per bucket."""
+        if st.recipients is None:
+            st.recipients = RotatingBloom()
+        bloom = st.recipients
+        internal = self._internal
+        new_recipients = 0
+        for r in event.recipients:
+            if not is_internal(r[r.rfind("@") + 1 :], own, internal) and bloom.add(r):
+                new_recipients += 1
+        if bucket != st.new_bucket:
+            if st.new_bucket >= 0:
+                _close_bucket(st.new_spike, st.new_bucket, st.new_count, bucket, self.config.bucket_seconds)
+            st.new_bucket, st.new_count = bucket, 0
+        st.new_count += new_recipients
+
+    def _relay_check(self, event: MailEvent, unrelated: int, scores: dict, triggers: list | None) -> list | None:
+        images = sum(1 for a in event.attachments if a.is_image)
+        s = self._relay.score_one({"reply": True, "attachments": len(event.attachments),
+                                   "images": images, "unrelated": unrelated})
+        scores["reply_relay"] = s
+        if s >= self.config.warning_score:
+            triggers = triggers or []
+            triggers.append((
+                "reply_relay", s,
+                f"{event.sender} relayed a reply with {len(event.attachments)} attachment(s) "
+                f"({images} image(s)) to {unrelated} unrelated customers; a reply normally goes to one.",
+                {"attachments": len(event.attachments), "image_attachments": images,
+                 "unrelated_recipients": unrelated},
+            ))
+        return triggers
+
+    def _novelty_check(self, event: MailEvent, st: SenderState, t: TemplateStats, template: str,
+                       cats: frozenset[str], unrelated: int, scores: dict, triggers: list | None) -> list | None:
+        """A template never seen from this automated sender, reaching volume while young."""
+        c = self.config
+        ts = event.ts
+        age = ts - t.first_ts
+        if age > c.novelty_age_seconds or t.first_ts - st.first_ts < c.sender_warm_up_seconds:
+            return triggers
+        n = c.novelty_min_count
+        s = 1.0 - 0.4 * 2.718281828 ** (-(t.total - n) / n)
+        hist = st.novel_history
+        habitual = hist[0] * 0.5 ** ((ts - hist[1]) / (30 * 86_400)) >= 2.0
+        if t.total == n:  # this template just reached volume: remember, decayed over 30 days
+            hist[0] = hist[0] * 0.5 ** ((ts - hist[1]) / (30 * 86_400)) + 1.0
+            hist[1] = ts
+        if not cats and unrelated < c.fanout_min_unrelated:
+            # alone, a new template is worth a warning, not a page; and none for an
+            # account that starts new templates at volume as a habit (newsletters)
+            s = 0.0 if habitual else min(s, c.critical_score - 0.01)
+        else:  # a new template at volume that asks for data or exposes customers: page
+            s = max(s, c.critical_score)
+        scores["template_novelty"] = s
+        if s >= c.warning_score:
+            triggers = triggers or []
+            triggers.append((
+                "template_novelty", s,
+                f"{event.sender} (automated) sent {t.total} messages of a template first seen "
+                f"{age / 60:.0f} min ago ({template}); expected: no new template at volume.",
+                {"messages": t.total, "template_age_seconds": round(age), "observed": t.total,
+                 "expected": 0},
+            ))
+        return triggers
+
+    def _raise(self, event: MailEvent, st: SenderState, t: TemplateStats, template: str,
+               triggers: list, out: Outcome) -> None:
+        """Episodes -> alerts: a new episode, or one whose severity rose, raises an alert."""
+        c = self.config
+        ts = event.ts
+        for detector, score, summary, evidence in triggers:
+            severity = "critical" if score >= c.critical_score else "warning"
+            # volume detectors are about one template; the others about what the account
+            # does, whatever the (often free-text) template: one episode per sender
+            scope = template if detector in _PER_TEMPLATE else None
+            label = None if detector == "recipient_novelty" else template
+            if st.episodes.trigger(detector, scope, severity, ts, label):
+                tpl = st.episodes.label(detector, scope)
+                ids = [event.event_id] + [i for i in t.sample if i != event.event_id][: _SAMPLE - 1]
+                out.alerts.append(Alert(
+                    detector=detector, severity=severity, sender=event.sender, template=tpl,
+                    score=score, summary=summary, ts=ts, evidence=evidence, event_ids=ids,
+                ))

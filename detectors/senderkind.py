@@ -35,7 +35,7 @@ class SenderKind:
     'human'
     """
 
-    __slots__ = ("min_events", "alpha", "_n", "_templated", "_reply", "_night", "_declared", "_hint")
+    __slots__ = ("min_events", "alpha", "_n", "_templated", "_reply", "_night", "declared", "_hint")
 
     def __init__(self, min_events: int = 10, alpha: float = 0.05) -> None:
         self.min_events = min_events
@@ -44,11 +44,12 @@ class SenderKind:
         self._templated = 0.0
         self._reply = 0.0
         self._night = 0.0
-        self._declared: str | None = None
+        #: the kind a message declared (``sender_kind``); once set, it is the answer
+        self.declared: str | None = None
         self._hint: tuple[str, float] | None = None  # (address, address_hint) cached
 
     def declare(self, kind: str) -> None:
-        self._declared = kind
+        self.declared = kind
 
     def learn_one(self, x: dict) -> None:
         h = x.get("hour", 12)
@@ -85,13 +86,13 @@ class SenderKind:
         return 0.45 * self._templated + 0.2 * (1.0 - self._reply) + 0.1 * min(1.0, 3 * self._night) + 0.25 * hint
 
     def predict(self, sender: str) -> str:
-        if self._declared:
-            return self._declared
+        if self.declared:
+            return self.declared
         return "automated" if self.automated_score(sender) >= 0.5 else "human"
 
     def __getstate__(self):
-        return (self.min_events, self.alpha, self._n, self._templated, self._reply, self._night, self._declared)
+        return (self.min_events, self.alpha, self._n, self._templated, self._reply, self._night, self.declared)
 
     def __setstate__(self, s):
-        self.min_events, self.alpha, self._n, self._templated, self._reply, self._night, self._declared = s
+        self.min_events, self.alpha, self._n, self._templated, self._reply, self._night, self.declared = s
         self._hint = None

@@ -89,39 +89,38 @@ class RotatingBloom:
 class RecentIds:
     """The last ``size`` ids seen (as 64-bit hashes), for exact duplicate checks.
 
-    Fixed memory: ``8 * size`` bytes.
+    Fixed memory: ``size`` hashes of 8 bytes (in a dict for O(1) checks; pickled
+    as ``8 * size`` bytes, oldest first).
 
     >>> r = RecentIds(size=2)
     >>> r.seen_or_add("a"), r.seen_or_add("a"), r.seen_or_add("b"), r.seen_or_add("c"), r.seen_or_add("a")
     (False, True, False, False, False)
     """
 
-    __slots__ = ("size", "_ring", "_i")
+    __slots__ = ("size", "_ids")
 
     def __init__(self, size: int = 128) -> None:
         self.size = size
-        self._ring = bytearray()
-        self._i = 0
+        self._ids: dict[bytes, None] = {}  # insertion order = age
 
     def seen_or_add(self, ident: str) -> bool:
+        """True when ``ident`` is among the last ``size`` ids; else remember it (forgetting the oldest)."""
         h = blake2b(ident.encode("utf-8", "surrogatepass"), digest_size=8).digest()
-        ring = self._ring
-        i = ring.find(h)
-        while i != -1:
-            if not i & 7:
-                return True
-            i = ring.find(h, i + 1)
-        if len(ring) < 8 * self.size:
-            ring += h
-        else:
-            j = self._i
-            ring[j : j + 8] = h
-            self._i = (j + 8) % (8 * self.size)
+        ids = self._ids
+        if h in ids:
+            return True
+        ids[h] = None
+        if len(ids) > self.size:
+            del ids[next(iter(ids))]
         return False
 
+    def __len__(self) -> int:
+        return len(self._ids)
+
     def __getstate__(self):
-        return (self.size, bytes(self._ring), self._i)
+        return (self.size, b"".join(self._ids), 0)
 
     def __setstate__(self, s):
-        self.size, raw, self._i = s
-        self._ring = bytearray(raw)
+        self.size, raw, i = s  # raw: 8-byte hashes in a ring whose oldest entry starts at i
+        raw = bytes(raw[i:] + raw[:i])
+        self._ids = dict.fromkeys(raw[j : j + 8] for j in range(0, len(raw) - 7, 8))

@@ -462,17 +462,34 @@ def test_events_with_and_without_template_id_count_as_one_template():
     assert st.templates["order_confirmation"].total == 60
 
 
-def test_cached_template_key_follows_a_changed_body_within_sixteen_messages():
+def test_cached_template_key_follows_a_changed_body_at_once():
     s = Sentinel(SentinelConfig())
     st = s.new_state()
     keys = [s.process(_order(i, with_id=False), st).template for i in range(20)]
     assert len(set(keys)) == 1  # one template, whatever the fill-ins
-    # same subject, a different body: the cache must notice
+    # same subject, a different body: the cache must notice at the first such message
     changed = [s.process(_order(100 + i, with_id=False,
                                 body_extra="\nPlease reply with a photo of your passport to confirm."), st).template
                for i in range(20)]
+    assert len(set(changed)) == 1 and changed[0] != keys[0]
+
+
+def test_cached_template_key_with_a_varying_ending_is_confirmed_within_64_messages():
+    s = Sentinel(SentinelConfig())
+    st = s.new_state()
+    names = ["Alex", "Maria", "Jo", "Sam", "Kim", "Lee"]
+
+    def msg(i, body):
+        return event(f"v-{i}", T0 + 60 * i, sender="orders@shop.example", to=[f"c{i}@gmail.com"],
+                     sender_kind="automated", subject=f"Your order #{10_000 + i} is confirmed", body=body)
+
+    # the last characters hold a name: the end of the body cannot confirm the key
+    keys = [s.process(msg(i, f"We received your order.\nThanks, {names[i % 6]}"), st).template for i in range(30)]
+    assert len(set(keys)) == 1
+    changed = [s.process(msg(100 + i, f"Reply with a photo of your passport.\nThanks, {names[i % 6]}"), st).template
+               for i in range(70)]
     assert changed[-1] != keys[0]
-    assert changed.index(changed[-1]) <= 16
+    assert changed.index(changed[-1]) < 64
 
 
 def test_human_mail_is_keyed_by_subject_and_every_message_scanned():
