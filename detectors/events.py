@@ -341,8 +341,10 @@ def _parse(raw: Any, max_bytes: int, max_recipients: int) -> MailEvent:
     return _event_from(obj, max_recipients)
 
 
-_SENDERS: dict[str, str] = {}  # raw sender address -> validated, lower-cased (bounded)
-_MAX_SENDERS_CACHED = 10_000
+# raw address -> validated and lower-cased, for the addresses seen last (senders and
+# customers write again and again); cleared when full, so bounded
+_ADDRESSES: dict[str, str] = {}
+_MAX_ADDRESSES_CACHED = 65_536
 
 
 def _fast_event(obj: dict, max_recipients: int) -> MailEvent | None:
@@ -377,16 +379,24 @@ def _fast_event(obj: dict, max_recipients: int) -> MailEvent | None:
             return None
     else:
         return None
-    addr = _SENDERS.get(sender)
+    addresses = _ADDRESSES
+    addr = addresses.get(sender)
     if addr is None:
         if _ADDR.fullmatch(sender) is None or len(sender) > _MAX_ADDRESS_LEN:
             return None
-        if len(_SENDERS) >= _MAX_SENDERS_CACHED:
-            _SENDERS.clear()
-        addr = _SENDERS[sender] = sender.lower()
+        if len(addresses) >= _MAX_ADDRESSES_CACHED:
+            addresses.clear()
+        addr = addresses[sender] = sender.lower()
     r = to[0]
-    if r.__class__ is not str or len(r) > _MAX_ADDRESS_LEN or _ADDR.fullmatch(r) is None:
+    if r.__class__ is not str:
         return None
+    rcpt = addresses.get(r)
+    if rcpt is None:
+        if len(r) > _MAX_ADDRESS_LEN or _ADDR.fullmatch(r) is None:
+            return None
+        if len(addresses) >= _MAX_ADDRESSES_CACHED:
+            addresses.clear()
+        rcpt = addresses[r] = r.lower()
     kind, subject, template_id, body = get("sender_kind"), get("subject"), get("template_id"), get("body")
     thread_id, in_reply_to = get("thread_id"), get("in_reply_to")
     if (
@@ -399,7 +409,7 @@ def _fast_event(obj: dict, max_recipients: int) -> MailEvent | None:
         or (in_reply_to is not None and (in_reply_to.__class__ is not str or len(in_reply_to) > _MAX_ID_LEN))
     ):
         return None
-    return MailEvent(event_id, ts, addr, (r.lower(),), (), (), kind, subject, template_id, body, thread_id,
+    return MailEvent(event_id, ts, addr, (rcpt,), (), (), kind, subject, template_id, body, thread_id,
                      in_reply_to, ())
 
 

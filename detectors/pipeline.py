@@ -210,7 +210,6 @@ class Sentinel:
                 return "h:" + blake2b(subject.translate(None, _DIGITS), digest_size=8).hexdigest()
             key = self._derived_key(event)
             return st.aliases.get(key, key)
-        t = st.templates.get(tid)
         # Learn which derived key this template's text gives, so events of the same
         # template without template_id are counted together (a cached lookup mostly).
         key = self._derived_key(event)
@@ -218,6 +217,7 @@ class Sentinel:
             if len(st.aliases) >= 256:
                 st.aliases.pop(next(iter(st.aliases)))
             st.aliases[key] = tid
+            t = st.templates.get(tid)
             orphan = st.templates.pop(key, None)
             if orphan is not None and t is not None:
                 t.total += orphan.total

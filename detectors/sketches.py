@@ -87,40 +87,58 @@ class RotatingBloom:
 
 
 class RecentIds:
-    """The last ``size`` ids seen (as 64-bit hashes), for exact duplicate checks.
+    """The last ``size`` ids seen, for exact duplicate checks.
 
-    Fixed memory: ``size`` hashes of 8 bytes (in a dict for O(1) checks; pickled
-    as ``8 * size`` bytes, oldest first).
+    Ids are kept as given while in memory (a dict lookup per check) and pickled as
+    64-bit hashes (``8 * size`` bytes, oldest first); after unpickling, the restored
+    hashes are checked by hashing each new id until newer ids have pushed them all
+    out. Memory: at most ``size`` ids.
 
     >>> r = RecentIds(size=2)
     >>> r.seen_or_add("a"), r.seen_or_add("a"), r.seen_or_add("b"), r.seen_or_add("c"), r.seen_or_add("a")
     (False, True, False, False, False)
+    >>> import pickle
+    >>> back = pickle.loads(pickle.dumps(r))
+    >>> back.seen_or_add("c"), back.seen_or_add("b"), len(back)
+    (True, False, 2)
     """
 
-    __slots__ = ("size", "_ids")
+    __slots__ = ("size", "_ids", "_old")
 
     def __init__(self, size: int = 128) -> None:
         self.size = size
-        self._ids: dict[bytes, None] = {}  # insertion order = age
+        self._ids: dict[str, None] = {}  # insertion order = age
+        self._old: dict[bytes, None] = {}  # hashes restored from a pickle, older than every id in _ids
+
+    @staticmethod
+    def _hash(ident: str) -> bytes:
+        return blake2b(ident.encode("utf-8", "surrogatepass"), digest_size=8).digest()
 
     def seen_or_add(self, ident: str) -> bool:
         """True when ``ident`` is among the last ``size`` ids; else remember it (forgetting the oldest)."""
-        h = blake2b(ident.encode("utf-8", "surrogatepass"), digest_size=8).digest()
         ids = self._ids
-        if h in ids:
+        if ident in ids:
             return True
-        ids[h] = None
-        if len(ids) > self.size:
-            del ids[next(iter(ids))]
+        old = self._old
+        if old and self._hash(ident) in old:
+            return True
+        ids[ident] = None
+        if len(ids) + len(old) > self.size:
+            if old:
+                del old[next(iter(old))]
+            else:
+                del ids[next(iter(ids))]
         return False
 
     def __len__(self) -> int:
-        return len(self._ids)
+        return len(self._ids) + len(self._old)
 
     def __getstate__(self):
-        return (self.size, b"".join(self._ids), 0)
+        h = self._hash
+        return (self.size, b"".join(self._old) + b"".join([h(i) for i in self._ids]), 0)
 
     def __setstate__(self, s):
         self.size, raw, i = s  # raw: 8-byte hashes in a ring whose oldest entry starts at i
         raw = bytes(raw[i:] + raw[:i])
-        self._ids = dict.fromkeys(raw[j : j + 8] for j in range(0, len(raw) - 7, 8))
+        self._ids = {}
+        self._old = dict.fromkeys(raw[j : j + 8] for j in range(0, len(raw) - 7, 8))

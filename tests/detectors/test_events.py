@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from detectors.errors import EventRejected, MailflowError
-from detectors.events import REJECT_REASONS, Attachment, MailEvent, parse_event
+from detectors.events import REJECT_REASONS, Attachment, MailEvent, _event_from, _fast_event, parse_event
 
 BASE = {"event_id": "m1", "ts": 1503568800, "sender": "care@example.com", "to": ["a@x.org"]}
 
@@ -330,3 +330,37 @@ def test_valid_event_round_trips(d):
     assert parse_event(raw.decode()).__getstate__() == e.__getstate__()
     assert parse_event(d).__getstate__() == e.__getstate__()
     assert pickle.loads(pickle.dumps(e)).__getstate__() == e.__getstate__()
+
+
+# the one-step path for the common event gives exactly what the full validation gives
+
+def _full_or_reason(d, max_recipients=1000):
+    try:
+        return _event_from(d, max_recipients).__getstate__()
+    except EventRejected as exc:
+        return exc.reason
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(contract_dicts, st.sampled_from([1000, 1, 0]))
+def test_fast_path_agrees_with_full_validation(overrides, max_recipients):
+    for d in ({**BASE, **overrides}, {**BASE, **overrides, "to": BASE["to"]}, overrides):
+        fast = _fast_event(d, max_recipients)
+        full = _full_or_reason(d, max_recipients)
+        if fast is not None:
+            assert fast.__getstate__() == full
+        assert parse_event(d, max_recipients=max_recipients).__getstate__() == full if not isinstance(full, str) \
+            else reason_of(d, max_recipients=max_recipients) == full
+
+
+@settings(max_examples=100, deadline=None)
+@given(valid_events())
+def test_fast_path_takes_the_plain_events(d):
+    fast = _fast_event(d, 1000)
+    plain = len(d["to"]) == 1 and not d["cc"] and not d["bcc"]
+    if plain:
+        d = {k: v for k, v in d.items() if k not in ("cc", "bcc")}
+        fast = _fast_event(d, 1000)
+        assert fast is not None  # the common shape never pays for the full validation
+    if fast is not None:
+        assert fast.__getstate__() == _event_from(d, 1000).__getstate__()
