@@ -60,10 +60,10 @@ def main() -> int:
         r = i if i < a.recipients else rng.randrange(a.recipients)
         to = (f"customer{r}@gmail.com",)
         if auto:
-            ev = MailEvent(f"e{i}", t0 + i * 0.05, sender, to, sender_kind="automated",
+            ev = MailEvent(f"<{i:024x}@mail.example.com>", t0 + i * 0.05, sender, to, sender_kind="automated",
                            template_id=f"tpl{(i // a.senders) % a.templates}", subject="Your order", body="Thanks for your order.")
         else:
-            ev = MailEvent(f"e{i}", t0 + i * 0.05, sender, to, sender_kind="human",
+            ev = MailEvent(f"<{i:024x}@mail.example.com>", t0 + i * 0.05, sender, to, sender_kind="human",
                            subject=f"Re: question {i}", body=f"Hello, about your question {i} ...")
         sentinel.process_one(ev)
         if (i + 1) % step == 0:

@@ -21,20 +21,31 @@ stateless: memory does not grow with traffic.
 >>> keyer.mask("Bonjour Chère Anne-Sophie, votre facture de 1 234,50 € du 24 août 2017")
 '^onjour <*> votre facture de <*>'
 
-How masking works (one pass of precompiled regular expressions each):
+How masking works, over the UTF-8 bytes (each step is a byte translation,
+``bytes.replace`` or one pass of a precompiled regular expression):
 
-1. whitespace runs become one space;
-2. one alternation replaces by a placeholder: URLs, e-mail addresses, every
-   token that contains a digit (numbers with any separators, amounts, dates,
-   times, codes, postal codes, phone numbers), currency signs, English and
-   French month and weekday names, capitalised words that do not start a
-   sentence (names after greetings and honorifics, cities, street names,
-   capitalised codes), and a capitalised word that starts a sentence when a
-   comma follows it ("Marie, votre commande ...");
-3. runs of placeholders separated only by spaces or punctuation collapse into
-   one ``<*>``, so "Jean Dupont" and "Marie", or "+33 6 12 34 56 78" and
-   "0612345678", mask alike;
-4. the result is case-folded.
+1. a translation table marks digits, ``@`` and ``$`` with one marker byte (so
+   are ``://``, ``www.``, ``€`` and ``£``) and every ASCII capital with another
+   (with the digit marker when ``keep_sentence_starts`` is false); whitespace
+   runs become one space, and a run of line breaks becomes a word of its own;
+2. fill-ins become placeholders: a capitalised word that starts the text when
+   a comma follows it ("Marie, votre commande ..."); then, in one pass over the
+   word starts, capitalised words that do not start a sentence (names after
+   greetings and honorifics, cities, street names, capitalised codes), words
+   starting with a non-ASCII capital (Élodie) and English and French month and
+   weekday names; then every token that holds a digit marker, from that byte
+   on (numbers with any separators, amounts, dates, times, codes, postal codes,
+   phone numbers, URLs, e-mail addresses); then a street name after a
+   placeholder ("12 rue des Lilas");
+3. one pass over the *reversed* text grows each placeholder to the start of its
+   token (prefixes such as ``#``, ``ORD-``, ``n°``, ``+``) and over month and
+   weekday names and name particles written before it ("lundi 28", "van der
+   Berg"), and turns each run of placeholders separated only by spaces,
+   punctuation or name particles into one ``<*>``, so "Jean Dupont" and
+   "Marie", or "+33 6 12 34 56 78" and "0612345678", mask alike;
+4. a line holding a fill-in goes when it has fewer than four words of three or
+   more bytes of its own (item lists, address blocks, signatures); the lines
+   left are joined by spaces.
 
 Only the subject and the first ``body_chars`` characters of the *masked* body
 enter the key, so a long URL or name does not shift the window, and bodies
@@ -66,6 +77,8 @@ def _table(caps_marker: int) -> bytes:
     t = bytearray(range(256))
     for c in (0, 1, 2, 4):  # input control bytes must not pose as markers
         t[c] = 3
+    for c in b"\t\r\x0b\x0c":  # ASCII whitespace other than a line break: a space
+        t[c] = 32
     for c in b"0123456789@$":
         t[c] = _DIGIT
     for c in range(ord("A"), ord("Z") + 1):
@@ -77,17 +90,15 @@ _TABLE_KEEP = _table(_CAP)  # capitals starting a sentence are kept (as marker +
 _TABLE_ALL = _table(_DIGIT)  # every capitalised word is masked
 
 _CURRENCY = (b"\xe2\x82\xac", b"\xc2\xa3")  # € £ (UTF-8)
+# a run of line breaks (and the spaces among them) becomes one word of its own; one
+# marker for several line breaks changes nothing (an empty line holds no word, and
+# every later pattern stops at the first marker alike)
+_LINE_BREAKS = re.compile(rb"\n[ \n]*")
+_SPACES = re.compile(rb"  +")
 # a token holding a digit (or a capital, in "all" mode), from that byte to the token's end
 _FWD = re.compile(rb"\x01\S*")
-# a capitalised word that does not start a sentence; a period after an honorific
-# ("M.", "Mr.", "Mrs.", "Dr.", "Mme.") does not end a sentence
-_CAPWORD = re.compile(
-    rb"\x02(?:(?<=[^ .!?\x04] \x02)|(?<=\x02\. \x02)|(?<=\x02[a-z]\. \x02)|(?<=\x02[a-z][a-z]\. \x02))\S*"
-)
 # a capitalised word starting the text followed by a comma: "Marie, votre commande"
 _LEAD = re.compile(rb"(?:\x02|\xc3[\x80-\x96\x98-\x9e])[^ ,]*(?=,)")
-# non-ASCII capitals (À..Þ) starting a word: Émilie, Élodie, Ève
-_CAPWORD_LATIN = re.compile(rb"\xc3[\x80-\x96\x98-\x9e](?<= \xc3.)\S*")
 # street names after a house number, up to a comma or the next placeholder
 _STREET_TYPES = (
     "rue|avenue|av.|bd|boulevard|chemin|allée|allee|impasse|place|quai|route|cours|square|passage"
@@ -119,7 +130,8 @@ def _trie_regex(words: set[bytes]) -> bytes:
     return b"(?:" + b"|".join(alts) + b")" if len(alts) > 1 else alts[0]
 
 
-def _date_words(reverse: bool) -> bytes:
+def _date_words(reverse: bool) -> set[bytes]:
+    """Month and weekday names, lower-case and capitalised (as translated), as bytes."""
     out = set()
     for w in _DATE_WORDS.split("|"):
         for v in (w, w.capitalize()):
@@ -127,36 +139,73 @@ def _date_words(reverse: bool) -> bytes:
             if 65 <= b[0] <= 90:  # ASCII capital: as translated
                 b = b"\x02" + b[1:]
             out.add(b[::-1] if reverse else b)
-    return _trie_regex(out)
+    return out
 
 
+# One pass over the word starts (the space before a word; the first word of the
+# text is never a match), each alternative up to the word's end: a capitalised word
+# that does not start a sentence -- a period after an honorific ("M.", "Mr.",
+# "Mrs.", "Dr.", "Mme.") does not end a sentence; a word starting with a non-ASCII
+# capital (À..Þ: Émilie, Élodie, Ève); a month or weekday name anywhere but at the
+# very start ("Facture – juillet", "24 août"), with what sticks to it ("août."
+# "juin,"). It runs before _FWD: whole words are replaced either way, and the
+# lookbehinds must see the text before any digit is masked.
+_WORDS = re.compile(
+    rb" (?:\x02(?:(?<=[^ .!?\x04] \x02)|(?<=\x02\. \x02)|(?<=\x02[a-z]\. \x02)|(?<=\x02[a-z][a-z]\. \x02))\S*+"
+    rb"|\xc3[\x80-\x96\x98-\x9e]\S*+"
+    rb"|" + _trie_regex(_date_words(False)) + rb"(?![a-z\x80-\xff])\S*+)"
+)
 # After a placeholder: a street name ("12 rue des Lilas", "221B Baker Street" is
-# already masked) up to a comma or the next placeholder, or a month or weekday
-# name ("24 août 2017"), with what sticks to it ("août." "juin,").
+# already masked) up to a comma or the next placeholder.
 _AFTER = re.compile(
     rb"\x00 (?:" + _trie_regex({w.encode() for w in _STREET_TYPES.split("|")}) + rb")(?: [^ ,\x00\x04]+){0,4}?(?=,| \x00| \x04|$)"
 )
-# month and weekday names anywhere but at the very start ("Facture – juillet", "24 août")
-_DATES = re.compile(rb" (?:" + _date_words(False) + rb")(?![a-z\x80-\xff])\S*")
+# name particles absorbed before a placeholder ("van der Berg")
 _NAME_PARTICLES = ("van", "von", "der", "den", "da", "di", "del", "della", "dos", "bin", "ben", "al")
-# On the REVERSED text: extend a placeholder to the start of its token (prefixes such
-# as "#", "ORD-", "n°", "+", an e-mail's local part, a URL's scheme) and over month and
-# weekday names written before a number ("lundi 28", "August 24" starting a sentence)
-# and over name particles ("van der Berg").
-_REV = re.compile(
-    rb"\x00\S*(?: (?:" + _date_words(True) + rb"|" + _trie_regex({w.encode()[::-1] for w in _NAME_PARTICLES}) + rb")(?![^ ]))*"
-)
 # name particles between two placeholders ("Anne van der Berg", "Jean de La Fontaine")
-_PARTICLES = rb"(?: (?:van|von|der|den|de|du|des|da|di|del|della|dos|la|le|bin|ben|al))*"
-_SEPS = rb"(?:[ ,.;:/()'+#*-]|\xe2\x80[\x93\x94\x99]|\xc2\xb0)*"
+_RUN_PARTICLES = _NAME_PARTICLES + ("de", "du", "des", "la", "le")
+# separators between two placeholders: ASCII punctuation, and – — ’ °
+_SEP_BYTES = b" ,.;:/()'+#*-"
+_SEP_SEQS = tuple(c.encode() for c in "\u2013\u2014\u2019\u00b0")
+# On the REVERSED text, one pass (step 3 of the module docstring):
+#   _GROW  a placeholder grows to the start of its token (prefixes such as "#",
+#          "ORD-", "n°", "+", an e-mail's local part, a URL's scheme) and over the
+#          month and weekday names and name particles written before it ("lundi
+#          28", "August 24" starting a sentence, "van der Berg"); its possessive
+#          quantifiers take as much as they can and never give it back, as if
+#          the placeholder had grown in a pass of its own;
+#   _LINK  what may separate two placeholders of one run, read backwards: an
+#          optional space, name particles each followed by a space, separators.
+#          The lookahead (only bytes a link can hold, then a placeholder) does
+#          not change what matches: it only fails fast where a run ends.
+# A run of placeholders becomes one (reversed) "<*>". Links only ever join
+# neighbouring placeholders, so reading the runs backwards finds the same runs.
+_GROW = (
+    rb"\x00\S*+(?: "
+    + _trie_regex(_date_words(True) | {w.encode()[::-1] for w in _NAME_PARTICLES})
+    + rb"(?![^ ]))*+"
+)
+_LINK_BYTES = set(_SEP_BYTES + b"".join(_SEP_SEQS) + "".join(_RUN_PARTICLES).encode())
+_LINK = (
+    rb"(?=[" + b"".join(re.escape(bytes([c])) for c in sorted(_LINK_BYTES)) + rb"]*+\x00)"
+    + rb" ?(?:(?:" + b"|".join(w.encode()[::-1] for w in _RUN_PARTICLES) + rb") )*"
+    + rb"(?:[" + re.escape(_SEP_BYTES) + rb"]|" + b"|".join(s[::-1] for s in _SEP_SEQS) + rb")*"
+)
+_REV_RUN = re.compile(_GROW + rb"(?:" + _LINK + _GROW + rb")*")
 _MIN_LINE_WORDS = 4
 _SHOW = {1: "#", 2: "^", 0: "<*>"}  # markers left in mask() output (rare)
-_RUN = re.compile(rb"\x00(?:(?:" + _SEPS + _PARTICLES + rb" ?)\x00)*")
-
-
-def _long_line(line: bytes) -> bool:
-    """A line holding a fill-in is kept when it has enough words of its own."""
-    return sum(1 for w in line.split() if len(w) > 2 and w != _PLACEHOLDER) >= _MIN_LINE_WORDS
+# Step 4 reads " \x04" + each line: the text is single-spaced by then and a line
+# break is a word of its own, so every line reads " word word ..." (or is empty).
+# A line holding a placeholder goes when it has fewer than _MIN_LINE_WORDS words
+# of 3 or more bytes other than a bare placeholder. A cut text keeps its last line.
+_SHORT_WORD = rb" (?:<\*>|[^ \x04]{1,2})(?![^ ])"
+_LONG_WORD = rb" (?!<\*>(?![^ ]))[^ \x04]{3,}+"
+_SHORT_LINE = (
+    rb" \x04(?=[^\x04]*<\*>)(?:" + _SHORT_WORD + rb")*+(?:" + _LONG_WORD + rb"(?:" + _SHORT_WORD + rb")*+)"
+    + b"{0,%d}+" % (_MIN_LINE_WORDS - 1)
+)
+_DROP = re.compile(_SHORT_LINE + rb"(?= \x04|\Z)")
+_DROP_CUT = re.compile(_SHORT_LINE + rb"(?= \x04)")
 
 
 def _as_text(value: object) -> str:
@@ -173,26 +222,27 @@ def _mask_bytes(text: str, keep_sentence_starts: bool, cut: bool = False) -> byt
     """Masked UTF-8 bytes of ``text`` (see the module docstring)."""
     b = text.encode("utf-8", "surrogatepass").translate(_TABLE_KEEP if keep_sentence_starts else _TABLE_ALL)
     b = b.replace(b"://", b"\x01").replace(b"www.", b"\x01")
-    for sign in _CURRENCY:
-        b = b.replace(sign, b"\x01")
-    b = b" ".join(b.replace(b"\n", b" \x04 ").split())
+    if not text.isascii():
+        for sign in _CURRENCY:
+            b = b.replace(sign, b"\x01")
+    # every whitespace byte is a space or a line break by now (translation)
+    b = _LINE_BREAKS.sub(b" \x04 ", b)
+    if b"  " in b:
+        b = _SPACES.sub(b" ", b)
+    b = b.strip(b" ")
     if keep_sentence_starts:
         m = _LEAD.match(b)
         if m is not None:
             b = b"\x00" + b[m.end() :]
-        b = _FWD.sub(_SENT, _CAPWORD.sub(_SENT, b))
-    else:
-        b = _FWD.sub(_SENT, b)
-    if b"\xc3" in b:
-        b = _CAPWORD_LATIN.sub(_SENT, b)
-    b = _AFTER.sub(_SENT, _DATES.sub(b" \x00", b))
-    b = _REV.sub(_SENT, b[::-1])[::-1]
-    b = _RUN.sub(_PLACEHOLDER, b)
+    b = _AFTER.sub(_SENT, _FWD.sub(_SENT, _WORDS.sub(b" \x00", b)))
+    b = _REV_RUN.sub(_PLACEHOLDER[::-1], b[::-1])[::-1]
     if b"\x04" in b:  # drop short lines holding a fill-in: item lists, address blocks, signatures
-        lines = b.split(b"\x04")
-        last = lines.pop() if cut else b""  # a line cut short is kept whole: same result wherever the cut falls
-        b = b" ".join([w for line in lines if b"<*>" not in line or _long_line(line) for w in line.split()] + last.split())
+        b = b" \x04 " + b
+        if b"<*>" in b:
+            b = (_DROP_CUT if cut else _DROP).sub(b"", b)
+        b = b.replace(b" \x04", b"")[1:]
     return b
+
 
 class TemplateKeyer:
     """Derive a template key from a message's subject and body.
