@@ -12,7 +12,8 @@ The recogniser is a set of precompiled regular expressions run over a
 normalised copy of the text (NFKD, reduced to ASCII so accents and zero-width
 characters disappear, lower-cased), computed once per text:
 
-1. a word-set test against anchor words ("passport", "iban", "code", ...):
+1. a word-set test against anchor words ("passport", "iban", "code", ...),
+   run on the words of the encoded text before the normalised copy is built:
    text without any is done (the common, fast case);
 2. around each anchor occurrence, the noun regex of its category(ies) finds
    the sensitive noun phrase ("copy of your id", "numero de carte", ...);
@@ -70,6 +71,92 @@ _ASCII_FOLD = (
 )
 
 
+def _normalise_unicode(text: str) -> str:
+    """:func:`normalise` of any text, the general way (NFKD of the whole text)."""
+    t = unicodedata.normalize("NFKD", text)
+    for a, b in _ASCII_FOLD:
+        if a in t:
+            t = t.replace(a, b)
+    # ASCII lower() equals casefold() on ASCII; the few letters casefold
+    # expands (sharp s) are folded above.
+    return t.encode("ascii", "ignore").decode("ascii").lower()
+
+
+# The normalisation above works character by character: NFKD decomposes each
+# character on its own and then only reorders runs of combining marks, which are
+# dropped, while every character that survives (ASCII, the _ASCII_FOLD sources)
+# is a starter that never moves. So replacing characters by their normalised
+# form beforehand changes nothing, and Latin-1 text (Western European accents)
+# is normalised by one encode and one bytes.translate with a per-byte table.
+
+
+def _latin1_tables() -> tuple[bytes, bytes, tuple[tuple[int, bytes, bytes], ...]]:
+    """Per-byte normalisation of Latin-1 text, derived from :func:`_normalise_unicode`.
+
+    Returns
+    -------
+    table : bytes
+        ``bytes.translate`` table: each byte to its one-character normalised form.
+    delete : bytes
+        Bytes whose normalised form is empty (symbols, control characters).
+    expand : tuple of (int, bytes, bytes)
+        ``(byte, bytes((byte,)), normalised)`` for the bytes whose normalised form
+        is longer than one character (sharp s, vulgar fractions).
+    """
+    table = bytearray(range(256))
+    for c in range(ord("A"), ord("Z") + 1):
+        table[c] = c + 32
+    delete = bytearray()
+    expand = []
+    for c in range(128, 256):
+        out = _normalise_unicode(chr(c)).encode("ascii")
+        if len(out) == 1:
+            table[c] = out[0]
+        elif not out:
+            delete.append(c)
+        else:
+            expand.append((c, bytes((c,)), out))
+    return bytes(table), bytes(delete), tuple(expand)
+
+
+_LATIN1_TABLE, _LATIN1_DELETE, _LATIN1_EXPAND = _latin1_tables()
+
+# Characters above U+00FF common in Western European mail, with their normalised
+# form (others are normalised when met).
+_WIDE_FOLD = {
+    c: _normalise_unicode(c)
+    for c in "\u20ac\u2019\u2018\u201c\u201d\u2013\u2014\u2026\u2022\u201a\u201e\u2039\u203a"
+    "\u2122\u0153\u0152\u202f\u2009\u200b"
+}
+
+
+def _latin1(text: str) -> bytes | None:
+    """``text`` as Latin-1 bytes with the same normalisation, or None.
+
+    Characters above U+00FF and the expanding Latin-1 characters are replaced by
+    their normalised forms, so that ``normalise(text)`` is
+    ``_latin1(text).translate(_LATIN1_TABLE, _LATIN1_DELETE)``. None, to leave
+    the text to NFKD, when it holds runs of such characters (another script) or
+    many different ones.
+    """
+    for _ in range(8):
+        try:
+            b = text.encode("latin-1")
+            break
+        except UnicodeEncodeError as exc:
+            if exc.end - exc.start > 3:
+                return None
+            c = text[exc.start]
+            out = _WIDE_FOLD.get(c)
+            text = text.replace(c, _normalise_unicode(c) if out is None else out)
+    else:
+        return None
+    for c, old, new in _LATIN1_EXPAND:
+        if c in b:
+            b = b.replace(old, new)
+    return b
+
+
 def normalise(text: str) -> str:
     """Casefold, decompose (NFKD) and reduce to ASCII.
 
@@ -85,13 +172,10 @@ def normalise(text: str) -> str:
     """
     if text.isascii():
         return text.lower()
-    t = unicodedata.normalize("NFKD", text)
-    for a, b in _ASCII_FOLD:
-        if a in t:
-            t = t.replace(a, b)
-    # ASCII lower() equals casefold() on ASCII; the few letters casefold
-    # expands (sharp s) are folded above.
-    return t.encode("ascii", "ignore").decode("ascii").lower()
+    b = _latin1(text) if isinstance(text, str) else None
+    if b is None:
+        return _normalise_unicode(text)
+    return b.translate(_LATIN1_TABLE, _LATIN1_DELETE).decode("ascii")
 
 
 # ---------------------------------------------------------------------------
@@ -262,6 +346,17 @@ del _cat, _words, _w
 # (normalised text is ASCII, so a bytes table is enough and fast).
 _SEPARATORS = bytes(c if chr(c).isalnum() and c < 128 else 32 for c in range(256))
 _ANCHOR_BYTES = frozenset(w.encode("ascii") for w in _ANCHOR_CATS)
+
+# Pre-check of find_requests: the words of normalise(text) with their digits
+# deleted, taken straight from ASCII text (lower-casing as it separates) or from
+# the Latin-1 bytes of _latin1() (normalising as it separates). Deleting digits
+# maps every anchor word to an anchor word (cvv2 -> cvv), so a text whose
+# pre-check words hold no anchor word holds none; numbers vanish, which leaves
+# fewer words to hash.
+_DIGITS = b"0123456789"
+_LOWER_SEPARATORS = bytes(_SEPARATORS[c] | 32 if 65 <= c <= 90 else _SEPARATORS[c] for c in range(256))
+_LATIN1_SEPARATORS = bytes(_SEPARATORS[c] for c in _LATIN1_TABLE)
+_LATIN1_DELETE_DIGITS = _LATIN1_DELETE + bytes(c for c in range(256) if _LATIN1_TABLE[c] in _DIGITS)
 _WIN_BEFORE = 40
 _WIN_AFTER = 45
 
@@ -450,7 +545,9 @@ _MENTION_GUARDS["drivers_licence"] = _MENTION_GUARDS["_document"]
 
 _CODE_NOUN = re.compile(r"code|otp|pin|tan|codigo")
 
-_BOUNDARY = re.compile(r"[.!?;](?:\s|$)|\n\s*\n")
+# Sentence ends: [.!?;] then a space or the end, or a blank line ("\n\s*\n").
+# Written with one character class first so that the scan skips to candidates.
+_BOUNDARY = re.compile(r"[.!?;\n](?:(?<=\n)\s*\n|(?<!\n)(?:\s|$))")
 _BEFORE = 90
 _AFTER = 70
 
@@ -467,20 +564,26 @@ def _is_request(t: str, s: int, e: int, cat: str) -> bool:
     cut = _BOUNDARY.search(post)
     if cut is not None:
         post = post[: cut.start()]
-    # Cheapest and most selective test first: most mentions carry no cue.
-    if not _has_cue(pre, post):
-        return False
-    if _VALUE_AFTER.match(post) or _OWN_BEFORE.search(pre[-30:]):
+    # A request needs a cue (_has_cue) and no veto. The tests are pure, so their
+    # order does not change the result: the cue-word test first (most mentions
+    # carry no cue word), then the vetoes that are cheap or most often hit, the
+    # big cue regexes late and the rarely vetoing value / own-data tests last.
+    if _CUE_BEFORE_WORDS.isdisjoint(_words(pre)) and _CUE_AFTER_WORDS.isdisjoint(_words(post)):
         return False
     window = f"{pre}{t[s:e]}{post}"
-    if _negated(window):
+    words = _words(window)
+    if not _NEGATION_WORDS.isdisjoint(words):  # the word part of _negated()
         return False
     guard = _MENTION_GUARDS.get(cat)
     if guard is not None and guard.search(window):
         return False
+    if not _has_cue(pre, post):
+        return False
+    if not _NEGATION_TRIGGERS.isdisjoint(words) and _NEGATION.search(window):  # the rest of _negated()
+        return False
     if cat == "password" and _CODE_NOUN.search(t, s, e) and _MENTION_GUARDS["_code"].search(window):
         return False
-    return True
+    return not (_VALUE_AFTER.match(post) or _OWN_BEFORE.search(pre[-30:]))
 
 
 def find_requests(text: str) -> frozenset[str]:
@@ -512,11 +615,25 @@ def find_requests(text: str) -> frozenset[str]:
     """
     if not text or not isinstance(text, str):
         return frozenset()
-    t = normalise(text)
+    # Most texts hold no anchor word: find that out before building the
+    # normalised text (see _DIGITS).
+    if text.isascii():
+        if _ANCHOR_BYTES.isdisjoint(text.encode("ascii").translate(_LOWER_SEPARATORS, _DIGITS).split()):
+            return frozenset()
+        t = text.lower()
+    else:
+        b = _latin1(text)
+        if b is None:
+            t = _normalise_unicode(text)
+            if _ANCHOR_BYTES.isdisjoint(t.encode("ascii").translate(_SEPARATORS, _DIGITS).split()):
+                return frozenset()
+        else:
+            if _ANCHOR_BYTES.isdisjoint(b.translate(_LATIN1_SEPARATORS, _LATIN1_DELETE_DIGITS).split()):
+                return frozenset()
+            t = b.translate(_LATIN1_TABLE, _LATIN1_DELETE).decode("ascii")
     hits = _ANCHOR_BYTES.intersection(_words(t))
-    if not hits:
-        return frozenset()
     found: set[str] = set()
+    checked: dict[tuple[int, int, str], bool] = {}  # (start, end, category) of a noun -> requested
     n = len(t)
     for bword in hits:
         word = bword.decode("ascii")
@@ -532,10 +649,22 @@ def find_requests(text: str) -> frozenset[str]:
                 for cat in cats:
                     if cat in found:
                         continue
+                    # Matches come in order and do not overlap: the first one
+                    # ending after i is the only one that can cover the anchor.
                     for m in _NOUN_RES[cat].finditer(t, ws, we):
-                        if m.start() <= i < m.end() and _is_request(t, m.start(), m.end(), cat):
-                            found.add(cat)
-                            break
+                        s, e = m.span()
+                        if e <= i:
+                            continue
+                        if s <= i:
+                            key = (s, e, cat)
+                            hit = checked.get(key)
+                            if hit is None:
+                                hit = checked[key] = _is_request(t, s, e, cat)
+                            if hit:
+                                found.add(cat)
+                        break
+                if all(c in found for c in cats):
+                    break
             i = t.find(word, j)
     return frozenset(found)
 

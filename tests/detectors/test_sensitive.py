@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import pickle
+import re
+import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from detectors import sensitive as sensitive_module
 from detectors.sensitive import CATEGORIES, SensitiveRequest, find_requests, normalise
 
 # (text, expected categories) -- requests: the reader is asked to provide the data.
@@ -498,3 +504,237 @@ def test_more_positive(text):
 @pytest.mark.parametrize("text", MORE_NEGATIVES)
 def test_more_negative(text):
     assert find_requests(text) == frozenset()
+
+
+# ------------------------------------------- the fast paths change nothing
+#
+# Reference: find_requests and normalise as first written (NFKD of the whole
+# text, word-set test on the normalised text, every noun match of the window
+# inspected, the request tests in their original order), on the module's
+# unchanged word lists and regexes. The optimised module must agree with it on
+# every input.
+
+_REF_BOUNDARY = re.compile(r"[.!?;](?:\s|$)|\n\s*\n")
+
+
+def _ref_normalise(text):
+    from detectors import sensitive as s
+
+    if text.isascii():
+        return text.lower()
+    t = unicodedata.normalize("NFKD", text)
+    for a, b in s._ASCII_FOLD:
+        if a in t:
+            t = t.replace(a, b)
+    return t.encode("ascii", "ignore").decode("ascii").lower()
+
+
+def _ref_words(text):
+    from detectors import sensitive as s
+
+    return text.encode("ascii").translate(s._SEPARATORS).split()
+
+
+def _ref_has_cue(pre, post):
+    from detectors import sensitive as s
+
+    if not s._CUE_BEFORE_WORDS.isdisjoint(_ref_words(pre)) and s._CUE_BEFORE.search(pre):
+        return True
+    return not s._CUE_AFTER_WORDS.isdisjoint(_ref_words(post)) and s._CUE_AFTER.search(post) is not None
+
+
+def _ref_negated(window):
+    from detectors import sensitive as s
+
+    words = _ref_words(window)
+    if not s._NEGATION_WORDS.isdisjoint(words):
+        return True
+    return not s._NEGATION_TRIGGERS.isdisjoint(words) and s._NEGATION.search(window) is not None
+
+
+def _ref_is_request(t, start, end, cat):
+    from detectors import sensitive as s
+
+    pre = t[max(0, start - s._BEFORE) : start]
+    cut = None
+    for cut in _REF_BOUNDARY.finditer(pre):
+        pass
+    if cut is not None:
+        pre = pre[cut.end() :]
+    post = t[end : end + s._AFTER]
+    cut = _REF_BOUNDARY.search(post)
+    if cut is not None:
+        post = post[: cut.start()]
+    if not _ref_has_cue(pre, post):
+        return False
+    if s._VALUE_AFTER.match(post) or s._OWN_BEFORE.search(pre[-30:]):
+        return False
+    window = f"{pre}{t[start:end]}{post}"
+    if _ref_negated(window):
+        return False
+    guard = s._MENTION_GUARDS.get(cat)
+    if guard is not None and guard.search(window):
+        return False
+    if cat == "password" and s._CODE_NOUN.search(t, start, end) and s._MENTION_GUARDS["_code"].search(window):
+        return False
+    return True
+
+
+def _ref_find_requests(text):
+    from detectors import sensitive as s
+
+    if not text or not isinstance(text, str):
+        return frozenset()
+    t = _ref_normalise(text)
+    hits = s._ANCHOR_BYTES.intersection(_ref_words(t))
+    found = set()
+    n = len(t)
+    for bword in hits:
+        word = bword.decode("ascii")
+        cats = [c for c in s._ANCHOR_CATS[word] if c not in found]
+        size = len(word)
+        i = t.find(word)
+        while i >= 0:
+            j = i + size
+            if (i == 0 or not t[i - 1].isalnum()) and (j == n or not t[j].isalnum()):
+                ws, we = max(0, i - s._WIN_BEFORE), j + s._WIN_AFTER
+                for cat in cats:
+                    if cat in found:
+                        continue
+                    for m in s._NOUN_RES[cat].finditer(t, ws, we):
+                        if m.start() <= i < m.end() and _ref_is_request(t, m.start(), m.end(), cat):
+                            found.add(cat)
+                            break
+            i = t.find(word, j)
+    return frozenset(found)
+
+
+def _fold_sample():
+    """Characters whose normalisation the fast paths special-case or must leave to NFKD."""
+    from detectors import sensitive as s
+
+    return (
+        [chr(c) for c in range(256)]
+        + list(s._WIDE_FOLD)
+        + [a for a, _ in s._ASCII_FOLD]
+        + list("\u0301\u0300\u0327\u0308\u200d\ufeff\ufb01\ufb03\uff21\uff50\u0130\u0131\u1e9e\u0133\u01c5"
+               "\u2116\u3390\u2460\u24df\u2160\U0001d429\U0001f642\ud800\udc00\u2011\u2103\u0149")
+    )
+
+
+def test_normalise_fast_paths_single_and_pairs():
+    from detectors import sensitive as s
+
+    for c in itertools.chain(map(chr, range(0x3000)), _fold_sample()):
+        assert normalise(c) == _ref_normalise(c), repr(c)
+        assert normalise("Pass" + c + "port") == _ref_normalise("Pass" + c + "port"), repr(c)
+    pool = _fold_sample()[::2] + ["e", "S", " ", "1"]
+    for a, b in itertools.product(pool, repeat=2):
+        assert normalise(a + b) == _ref_normalise(a + b), repr(a + b)
+    # the tables cover Latin-1 completely
+    assert len(s._LATIN1_TABLE) == 256
+
+
+def test_digit_free_anchor_words_are_anchor_words():
+    """The pre-check deletes digits: that must never hide an anchor word."""
+    from detectors import sensitive as s
+
+    for w in s._ANCHOR_BYTES:
+        assert w.translate(None, s._DIGITS) in s._ANCHOR_BYTES, w
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=".!?;\n\r\t\x1c ab", max_size=14))
+def test_boundary_regex_unchanged(text):
+    from detectors import sensitive as s
+
+    assert [m.span() for m in s._BOUNDARY.finditer(text)] == [m.span() for m in _REF_BOUNDARY.finditer(text)]
+    for pos in range(len(text)):
+        a, b = s._BOUNDARY.search(text, pos), _REF_BOUNDARY.search(text, pos)
+        assert (a and a.span()) == (b and b.span())
+
+
+_PIECES = sorted(
+    {w for words in sensitive_module._ANCHORS.values() for w in words.split()}
+    | set(CUE_SAMPLES) | set(CUE_AFTER_SAMPLES) | set(NEGATION_SAMPLES) | set(NOT_NEGATION_SAMPLES)
+    | {
+        # nouns and near-misses
+        "passport", "passports", "passp0rt", "pass port", "pass-word", "passwd", "pins", "pinned", "ident",
+        "identity card", "id card", "ids", "i.d.", "cvv2", "cvv22", "2fa code", "6-digit code", "bankk",
+        "bank details", "banking credentials", "credit card number", "card ending in 1234", "iban:", "fr76 3000",
+        "code is 123456", "driver's license", "drivers licence", "permis de conduire", "carte d'identite",
+        "piece d identite", "numero de securite sociale", "mot de passe", "code recu", "releve d'identite bancaire",
+        "coordonnees bancaires", "social security number", "routing number", "sort code", "tan", "otp",
+        # context
+        "please", "kindly", "your", "our", "my", "notre", "votre", "the", "a copy of", "a photo of", "reset",
+        "forgot", "new password", "appointment", "ending in", "below", "following", "pay to", "expires",
+        "was charged", "by email", "to this email", "now", "today", "asap", "http://x.example/id=3",
+    }
+)
+_SEPS = [" ", " ", " ", " ", ", ", ". ", "! ", "? ", "; ", ":", "\n", "\n\n", " - ", "'", "\u2019", "(", ")",
+         "/", "_", "-", "\u2026", "\u2014", "\u00a0", "\u202f", " \u20ac ", "", ".", "\t", "\x1c"]
+_ACCENTS = str.maketrans({"e": "\u00e9", "a": "\u00e0", "c": "\u00e7", "u": "\u00fc", "i": "\u00ee", "o": "\u00f4",
+                          "E": "\u00c9", "A": "\u00c0"})
+_FULLWIDTH = {c: chr(ord(c) + 0xFEE0) for c in map(chr, range(0x21, 0x7F))}
+
+
+def _fullwidth(w):
+    return "".join(_FULLWIDTH.get(c, c) for c in w)
+
+
+def _zero_width(w):
+    return w[: len(w) // 2] + "\u200b" + w[len(w) // 2 :]
+
+
+def _combining(w):
+    return w[:1] + "\u0301" + w[1:]
+
+
+def _ligature(w):
+    return w.replace("fi", "\ufb01").replace("ff", "\ufb00").replace("ss", "\u00df")
+
+
+_VARIANTS = [
+    str, str, str, str.upper, str.title, str.capitalize, lambda w: w.translate(_ACCENTS),
+    lambda w: w.upper().translate(_ACCENTS), _fullwidth, _zero_width, _combining, _ligature,
+    lambda w: w.replace("i", "\u0131"), lambda w: w.replace("e", "e\u0301"), lambda w: w + "2",
+    lambda w: w + "\U0001f642", lambda w: w + "\ud800",
+]
+
+_messages = st.lists(
+    st.tuples(st.sampled_from(_PIECES), st.sampled_from(_VARIANTS), st.sampled_from(_SEPS)),
+    max_size=30,
+).map(lambda parts: "".join(v(w) + sep for w, v, sep in parts))
+
+
+@settings(max_examples=400, deadline=None)
+@given(_messages)
+def test_find_requests_matches_reference(text):
+    assert normalise(text) == _ref_normalise(text)
+    assert find_requests(text) == _ref_find_requests(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_find_requests_matches_reference_on_any_text(text):
+    assert normalise(text) == _ref_normalise(text)
+    assert find_requests(text) == _ref_find_requests(text)
+
+
+@pytest.mark.parametrize("text", [
+    "\ud800", "send your passport \ud800", "Please send your IBAN\ud800",
+    "Please send your \uff30\uff21\uff33\uff33\uff30\uff2f\uff32\uff34",
+    "please send your \ufb01scal number", "Please send your \u1e9e passport", "PLEASE SEND YOUR PASSPORT",
+    "\u00c9NVOYEZ VOTRE RIB", "Merci d\u2019envoyer votre pi\u00e8ce d\u2019identit\u00e9 \u2014 \u20ac 10",
+    "send your pa\u0301ssport", "send your ssn\u00a0now", "Please send your CVV2.", "Please send your PIN2 now",
+    "Please send your passport. " * 500, "x" * 100_000,
+])
+def test_find_requests_matches_reference_odd_inputs(text):
+    assert normalise(text) == _ref_normalise(text)
+    assert find_requests(text) == _ref_find_requests(text)
+
+
+def test_find_requests_matches_reference_on_tables():
+    for text in list(_all_texts()) + MORE_POSITIVES + MORE_NEGATIVES + NEGATION_SAMPLES:
+        for variant in (text, text.upper(), text.translate(_ACCENTS), _fullwidth(text)):
+            assert find_requests(variant) == _ref_find_requests(variant), variant
