@@ -9,7 +9,7 @@ from .alerts import Alert
 from .config import SentinelConfig
 from .episodes import EpisodeEnd, Episodes
 from .events import MailEvent
-from .fanout import FanOut, ReplyRelay, is_internal, is_internal_subdomain, own_domain, recipient_groups
+from .fanout import FanOut, ReplyRelay, is_internal, own_domain, recipient_groups
 from .senderkind import SenderKind
 from .sensitive import SensitiveRequest, find_requests
 from .sketches import RecentIds, RotatingBloom
@@ -23,12 +23,18 @@ _PER_TEMPLATE = frozenset({"template_spike", "template_novelty"})
 _DIGITS = b"0123456789"  # subjects are compared without their numbers (bytes.translate deletes them)
 _TAIL = 40  # bytes at the end of a body (digits left out) that confirm a cached template key
 _SUBJECT_CACHE = 100_000  # (sender, normalised subject) entries of the template-key cache
+_SENDER_CACHE = 100_000  # senders in the own-domain cache
 
 
 def _close_bucket(det: VolumeSpike, prev: int, count: int, bucket: int, bucket_seconds: int) -> None:
     """Teach ``det`` the finished bucket ``prev`` (``count``) and the empty ones up to ``bucket``."""
     det.learn_one({"value": count, "ts": prev * bucket_seconds})
     det.learn_gap(min(bucket - prev - 1, 100_000))
+
+
+def _tail(body: str) -> bytes:
+    """The last ``_TAIL`` bytes of ``body`` with its digits left out."""
+    return body[-2 * _TAIL :].encode("utf-8", "surrogatepass").translate(None, _DIGITS)[-_TAIL:]
 
 
 class TemplateStats:
@@ -166,7 +172,6 @@ class Sentinel:
         self._relay = ReplyRelay()
         self._key_cache: dict[bytes, list] = {}
         self._own: dict[str, str] = {}  # sender -> its domain as an internal one (see own_domain)
-        self._external: set[str] = set()  # recipient domains that are not internal (but maybe a sender's own)
         self._states: OrderedDict[str, SenderState] = OrderedDict()
 
     # -- state ------------------------------------------------------------------------
@@ -241,16 +246,16 @@ class Sentinel:
         subject = event.subject or ""
         body = event.body or ""
         ck = (event.sender + "\x00" + subject[:200]).encode("utf-8", "surrogatepass").translate(None, _DIGITS)
-        tail = body[-2 * _TAIL :].encode("utf-8", "surrogatepass").translate(None, _DIGITS)[-_TAIL:]
         cache = self._key_cache
         entry = cache.get(ck)
         if entry is not None and entry[1] >= 3:
             n = entry[2] = entry[2] + 1
-            if entry[3] is None:
+            if entry[3] is None:  # the ending varies: no tail to compare
                 if n & 63:
                     return entry[0]
-            elif entry[3] == tail and n & 255:
+            elif n & 255 and entry[3] == _tail(body):
                 return entry[0]
+        tail = _tail(body)
         key = self._keyer.key(event.subject, event.body)
         if entry is None:
             if len(cache) >= _SUBJECT_CACHE:
@@ -354,14 +359,7 @@ class Sentinel:
             visible = to
             r = to[0]
             d = r[r.rfind("@") + 1 :]
-            if d in self._external and d != own:
-                external = unrelated = 1
-            elif d == own or d in internal or (internal and is_internal_subdomain(d, internal)):
-                external = unrelated = 0
-            else:
-                external = unrelated = 1
-                if len(self._external) < _SUBJECT_CACHE:
-                    self._external.add(d)
+            external = unrelated = 0 if is_internal(d, own, internal) else 1
         else:
             visible = event.visible_recipients
             external, unrelated = recipient_groups(visible, event.sender_domain, internal, self._freemail)
@@ -477,7 +475,7 @@ class Sentinel:
     # -- the rarer steps of process(), out of its way ---------------------------------
     def _own_domain(self, sender: str) -> str:
         own = self._own
-        if len(own) >= _SUBJECT_CACHE:
+        if len(own) >= _SENDER_CACHE:
             own.clear()
         d = own[sender] = own_domain(sender.rpartition("@")[2], self._freemail)
         return d

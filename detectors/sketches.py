@@ -7,13 +7,18 @@ from hashlib import blake2b
 __all__ = ["stable_hash64", "RotatingBloom", "RecentIds"]
 
 
+def _digest8(text: str) -> bytes:
+    """8-byte BLAKE2b digest of ``text``: stable across processes (unlike ``hash()``)."""
+    return blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+
+
 def stable_hash64(text: str) -> int:
     """64-bit hash of ``text``, the same in every process (unlike ``hash()``).
 
     >>> stable_hash64("a@example.com") == stable_hash64("a@example.com")
     True
     """
-    return int.from_bytes(blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+    return int.from_bytes(_digest8(text), "little")
 
 
 class RotatingBloom:
@@ -110,17 +115,13 @@ class RecentIds:
         self._ids: dict[str, None] = {}  # insertion order = age
         self._old: dict[bytes, None] = {}  # hashes restored from a pickle, older than every id in _ids
 
-    @staticmethod
-    def _hash(ident: str) -> bytes:
-        return blake2b(ident.encode("utf-8", "surrogatepass"), digest_size=8).digest()
-
     def seen_or_add(self, ident: str) -> bool:
         """True when ``ident`` is among the last ``size`` ids; else remember it (forgetting the oldest)."""
         ids = self._ids
         if ident in ids:
             return True
         old = self._old
-        if old and self._hash(ident) in old:
+        if old and _digest8(ident) in old:
             return True
         ids[ident] = None
         if len(ids) + len(old) > self.size:
@@ -134,8 +135,7 @@ class RecentIds:
         return len(self._ids) + len(self._old)
 
     def __getstate__(self):
-        h = self._hash
-        return (self.size, b"".join(self._old) + b"".join([h(i) for i in self._ids]), 0)
+        return (self.size, b"".join(self._old) + b"".join([_digest8(i) for i in self._ids]), 0)
 
     def __setstate__(self, s):
         self.size, raw, i = s  # raw: 8-byte hashes in a ring whose oldest entry starts at i
