@@ -18,7 +18,15 @@ def own_domain(sender_domain: str, freemail: frozenset[str]) -> str:
 def is_internal(domain: str, own: str, internal: frozenset[str]) -> bool:
     """``domain`` is the sender's own (see :func:`own_domain`), a configured internal
     domain, or below one (``eu.example.com``)."""
-    return domain == own or domain in internal or (bool(internal) and is_internal_subdomain(domain, internal))
+    if domain == own or domain in internal:
+        return True
+    if not internal:
+        return False
+    # below a configured domain (eu.example.com); the suffixes are built once per set
+    suffixes = _SUFFIXES.get(internal)
+    if suffixes is None:
+        suffixes = _SUFFIXES[internal] = tuple("." + d for d in internal)
+    return domain.endswith(suffixes)
 
 
 def recipient_groups(
@@ -48,14 +56,6 @@ def recipient_groups(
         external += 1
         groups.add(r if d in freemail else d)
     return external, len(groups)
-
-
-def is_internal_subdomain(domain: str, internal: frozenset[str]) -> bool:
-    """True when ``domain`` is below one of the ``internal`` domains (``eu.example.com``)."""
-    suffixes = _SUFFIXES.get(internal)
-    if suffixes is None:
-        suffixes = _SUFFIXES[internal] = tuple("." + d for d in internal)
-    return domain.endswith(suffixes)
 
 
 _SUFFIXES: dict[frozenset[str], tuple[str, ...]] = {}
