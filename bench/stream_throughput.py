@@ -1,6 +1,6 @@
 """Stream throughput: a bare Kafka consumer against one worker running the detectors.
 
-    .venv/bin/python bench/stream_throughput.py [--events 200000] [--partitions 8]
+    .venv/bin/python bench/stream_throughput.py [--events 200000] [--partitions 8] [--workers 1]
                                                 [--profile none|py-spy|cprofile]
 
 1. starts the embedded Tansu broker and fills the input topic with N
@@ -17,7 +17,11 @@
 4. (c) for reference, the detectors alone in-process (``parse_event`` +
    ``Sentinel.process_one``) on the same events, no Kafka, in events per
    CPU-second of this process, and the ratios worker / detectors-only;
-5. prints the figures and the ratios; with ``--profile`` the worker runs under
+5. prints the figures, the ratios and the ceiling of a one-process worker
+   (``1 / (1/bare + 1/detectors-only)``: in one process the fetch and the
+   detectors share one interpreter lock, so their per-event times add up); with
+   ``--workers N`` several worker processes share the topic in one consumer
+   group (their counts summed); with ``--profile`` the worker runs under
    py-spy (``--profile py-spy``, writes a speedscope/flamegraph file and a
    top-functions table) or cProfile (``--profile cprofile``, prints the top
    functions by own and cumulative time).
@@ -37,6 +41,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from types import SimpleNamespace
 
 import orjson
 
@@ -146,13 +151,20 @@ def _cpu_seconds(pid: int) -> float | None:
         return None
 
 
-def run_worker(url: str, n: int, partitions: int, profile: str, outdir: str, timeout: float) -> dict:
-    port = free_port()
+def run_worker(url: str, n: int, partitions: int, profile: str, outdir: str, timeout: float, workers: int = 1) -> dict:
     app_id = f"bench-{os.getpid()}-{int(time.time())}"
-    args = ["worker", "--broker", url, "--metrics-port", str(port), "--metrics-host", "127.0.0.1",
-            "--app-id", app_id, "--input-topic", TOPIC, "--alerts-topic", "bench.alerts", "--dlq-topic", "bench.dlq",
-            "--partitions", str(partitions), "--data-dir", os.path.join(outdir, "data"),
-            "--internal-domain", "example.com", "--log-level", "warning"]
+    ports = [free_port() for _ in range(workers)]
+    procs = []
+    for i, port in enumerate(ports):
+        args = ["worker", "--broker", url, "--metrics-port", str(port), "--metrics-host", "127.0.0.1",
+                "--app-id", app_id, "--input-topic", TOPIC, "--alerts-topic", "bench.alerts", "--dlq-topic", "bench.dlq",
+                "--partitions", str(partitions), "--data-dir", os.path.join(outdir, f"data{i}"),
+                "--internal-domain", "example.com", "--log-level", "warning"]
+        procs.append(_start_worker(args, profile if i == 0 else "none", outdir, i))
+    return _follow(procs, ports, n, profile, timeout, outdir)
+
+
+def _start_worker(args: list[str], profile: str, outdir: str, i: int):
     prof_out = None
     if profile == "cprofile":
         prof_out = os.path.join(outdir, "worker.prof")
@@ -164,45 +176,65 @@ def run_worker(url: str, n: int, partitions: int, profile: str, outdir: str, tim
                sys.executable, "-m", "streams.cli", *args]
     else:
         cmd = [sys.executable, "-m", "streams.cli", *args]
-    log = open(os.path.join(outdir, "worker.log"), "wb")
-    t_start = time.perf_counter()
+    log_path = os.path.join(outdir, f"worker{i}.log" if i else "worker.log")
+    log = open(log_path, "wb")
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    metrics = f"http://127.0.0.1:{port}/metrics"
+    return SimpleNamespace(proc=proc, log=log, log_path=log_path, prof_out=prof_out, profile=profile)
+
+
+def _follow(workers: list, ports: list[int], n: int, profile: str, timeout: float, outdir: str) -> dict:
+    """Scrape every worker's /metrics until together they processed ``n`` events; then stop them."""
+    t_start = time.perf_counter()
+    urls = [f"http://127.0.0.1:{port}/metrics" for port in ports]
+    last = [0] * len(urls)
     t_first = t_last = None
+    first_count = 0
     samples: list[tuple[float, int]] = []
     deadline = time.perf_counter() + timeout
     count = 0
     cpu_first = cpu_last = None
+
+    def cpu() -> float | None:
+        if profile != "none":
+            return None
+        vals = [_cpu_seconds(w.proc.pid) for w in workers]
+        return None if any(v is None for v in vals) else sum(vals)
+
     try:
-        while time.perf_counter() < deadline and proc.poll() is None:
-            c = scrape(metrics)
+        while time.perf_counter() < deadline and all(w.proc.poll() is None for w in workers):
+            for k, url in enumerate(urls):
+                c = scrape(url)
+                if c is not None:
+                    last[k] = c
+            c = sum(last)
             now = time.perf_counter()
-            if c is not None:
-                if c > 0 and t_first is None:
-                    t_first, first_count = now, c
-                    cpu_first = _cpu_seconds(proc.pid) if profile == "none" else None
-                if c != count:
-                    samples.append((now, c))
-                count = c
-                if c >= n:
-                    t_last = now
-                    cpu_last = _cpu_seconds(proc.pid) if profile == "none" else None
-                    break
+            if c > 0 and t_first is None:
+                t_first, first_count = now, c
+                cpu_first = cpu()
+            if c != count:
+                samples.append((now, c))
+            count = c
+            if c >= n:
+                t_last = now
+                cpu_last = cpu()
+                break
             time.sleep(0.5)  # a /metrics scrape costs ~10 ms of worker CPU: do not scrape too often
     finally:
         # SIGINT: Faust shuts down cleanly and py-spy / cProfile write their output
-        try:
-            os.killpg(proc.pid, signal.SIGINT)
-        except ProcessLookupError:
-            pass
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
+        for w in workers:
+            try:
+                os.killpg(w.proc.pid, signal.SIGINT)
+            except ProcessLookupError:
+                pass
+        for w in workers:
+            try:
+                w.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                os.killpg(w.proc.pid, signal.SIGKILL)
+                w.proc.wait()
+            w.log.close()
     res = {"count": count, "t_start": t_start, "t_first": t_first, "t_last": t_last, "samples": samples,
-           "profile": prof_out, "log": os.path.join(outdir, "worker.log")}
+           "profile": workers[0].prof_out, "log": workers[0].log_path}
     if t_first is not None and t_last is not None and t_last > t_first:
         res["rate"] = (count - first_count) / (t_last - t_first)
         res["startup"] = t_first - t_start
@@ -231,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--base-days", type=float, default=14)
     p.add_argument("--scale", type=float, default=1.0)
+    p.add_argument("--workers", type=int, default=1, help="worker processes in one consumer group (default 1)")
     p.add_argument("--profile", choices=("none", "py-spy", "cprofile"), default="none")
     p.add_argument("--timeout", type=float, default=1800.0, help="max seconds for the worker run")
     p.add_argument("--detector-sample", type=int, default=30_000, help="events for the in-process reference (0: skip)")
@@ -253,9 +286,9 @@ def main(argv: list[str] | None = None) -> int:
         bare = got / dt if dt > 0 else float("inf")
         print(f"(a) bare    {bare:,.0f} events/s  aiokafka consumer + orjson.loads ({got:,} events in {dt:.1f}s)")
 
-        res = run_worker(broker.url, len(events), args.partitions, args.profile, outdir, args.timeout)
+        res = run_worker(broker.url, len(events), args.partitions, args.profile, outdir, args.timeout, args.workers)
         if "rate" in res:
-            print(f"(b) worker  {res['rate']:,.0f} events/s  one worker, detectors on, first to last processed event "
+            print(f"(b) worker  {res['rate']:,.0f} events/s  {args.workers} worker process(es) in one group, detectors on, first to last processed event "
                   f"({res['count']:,} events in {res['t_last'] - res['t_first']:.1f}s; start-up {res['startup']:.1f}s)")
             print(f"    ratio   worker / bare = {res['rate'] / bare:.3f}  (bare is {bare / res['rate']:.1f}x faster)")
             if "cpu_rate" in res:
@@ -275,6 +308,12 @@ def main(argv: list[str] | None = None) -> int:
         if "rate" in res:
             print(f"    worker / detectors-only = {res['rate'] / r:.3f} (wall)"
                   + (f", {res['cpu_rate'] / r:.3f} (CPU)" if "cpu_rate" in res else ""))
+        if bare and bare != float("inf"):
+            # in one process the fetch (what the bare consumer does) and the detectors share
+            # one interpreter lock: per event their times add up, whatever Faust costs on top
+            ceiling = 1.0 / (1.0 / bare + 1.0 / r)
+            print(f"    ceiling of one worker process = 1 / (1/bare + 1/detectors-only) = {ceiling:,.0f} events/s, "
+                  f"{ceiling / bare:.3f} of bare")
     if res.get("profile"):
         print(f"profile     {res['profile']}")
         if args.profile == "cprofile" and os.path.exists(res["profile"]):

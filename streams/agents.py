@@ -75,7 +75,7 @@ from .metrics import OTHER
 if TYPE_CHECKING:  # pragma: no cover
     from .app import MailflowApp
 
-__all__ = ["BatchProcessor", "register_agents", "install_bulk_reader", "make_bulk_drain", "INTERNAL_ERROR", "FETCH_MAX_WAIT_MS"]
+__all__ = ["BatchProcessor", "register_agents", "install_bulk_reader", "make_bulk_drain", "ack_offsets", "INTERNAL_ERROR", "FETCH_MAX_WAIT_MS"]
 
 log = logging.getLogger(__name__)
 
@@ -132,10 +132,12 @@ class BatchProcessor:
         self.partition_of: dict[str, int] = {}
         #: sender -> (input partition, state): learned since the last changelog write
         self.dirty: dict[str, tuple[int, Any]] = {}
-        #: bulk path: input messages processed but not acked until their states are written
-        self.unacked: list[Any] = []
-        #: bulk path: ``Consumer.ack`` (set by :func:`install_bulk_reader`)
-        self.ack: Any = None
+        #: bulk path: (partition, offsets) processed but not acked until their states are written
+        self.unacked: list[tuple[Any, Sequence[int]]] = []
+        #: how many offsets ``unacked`` holds
+        self.n_unacked = 0
+        #: bulk path: the Faust consumer whose offsets are acked (set by :func:`install_bulk_reader`)
+        self.consumer: Any = None
         self.last_flush = time.monotonic()
         self.flush_interval = float(getattr(mapp.settings, "state_flush_interval", 0.0))
         self.flush_max_pending = 50_000
@@ -161,10 +163,9 @@ class BatchProcessor:
         waiting = self.unacked
         if waiting:
             self.unacked = []
-            ack = self.ack
-            if ack is not None:
-                for msg in waiting:
-                    ack(msg)
+            self.n_unacked = 0
+            if self.consumer is not None:
+                ack_offsets(self.consumer, waiting)
         return n
 
     def handle_messages(self, messages: Sequence[Any]) -> None:
@@ -371,36 +372,80 @@ def register_agents(mapp: "MailflowApp") -> None:
 # ---------------------------------------------------------------------------
 # bulk reading of the input topic (the worker's fast path)
 
+def ack_offsets(consumer: Any, pending: Sequence[tuple[Any, Sequence[int]]]) -> int:
+    """Mark input ``offsets`` as acked on Faust's ``consumer``, per partition, in bulk.
+
+    The same bookkeeping as ``Consumer.ack(message)`` for each offset (under the
+    same lock: offsets below the committed one or already acked are skipped, the
+    rest are added to the acked index and list and counted for ``commit_every``),
+    without building a Faust ``Message`` per record. Faust's commit then finds the
+    new offset from these lists as usual. Returns how many offsets were acked.
+    """
+    from faust.types.tuples import ack_lock
+    from mode.utils.futures import notify
+
+    enabled = consumer.app.topics.acks_enabled_for
+    committed_of = consumer._committed_offset
+    n = 0
+    with ack_lock:
+        for tp, offsets in pending:
+            if not offsets or not enabled(tp.topic):
+                continue
+            committed = committed_of[tp]
+            if committed is not None and offsets[0] < committed:
+                offsets = [o for o in offsets if o >= committed]
+            index = consumer._acked_index[tp]
+            if not index.isdisjoint(offsets):
+                offsets = [o for o in offsets if o not in index]
+            if not offsets:
+                continue
+            index.update(offsets)
+            consumer._acked[tp].extend(offsets)
+            n += len(offsets)
+        if n:
+            consumer._n_acked += n
+        notify(consumer._waiting_for_ack)
+    return n
+
+
 def make_bulk_drain(consumer: Any, proc: BatchProcessor, input_topic: str):
     """A replacement for Faust's ``Consumer._drain_messages`` that hands the input
     topic to ``proc`` one fetched batch at a time.
 
-    Faust's own fetch loop delivers every record on its own (a ``wait_first``
-    with two futures, the conductor lock, a channel queue, an ``Event``, the
-    stream's processors, an awaited ack), which costs far more than the
-    detectors themselves. Here, every record of one ``Consumer.getmany`` call
-    (up to ``broker_max_poll_records``) that belongs to the input topic is
-    collected and processed by :meth:`BatchProcessor.handle_messages` in one
-    synchronous pass. The records are acked with ``Consumer.ack`` -- the same
+    Faust's own fetch loop delivers every record on its own (an async iterator
+    step, a ``Message`` per record, a ``wait_first`` with two futures, the
+    conductor lock, a channel queue, an ``Event``, the stream's processors, an
+    awaited ack), which costs far more than the detectors themselves. Here, the
+    records of one fetch (``Consumer._wait_next_records``, up to
+    ``broker_max_poll_records``) that belong to the input topic go, as aiokafka
+    returned them, to :meth:`BatchProcessor.handle_messages` in one synchronous
+    pass. Their offsets are acked per partition with :func:`ack_offsets` -- the same
     bookkeeping Faust's stream acks end in, so Faust's commit of acked offsets
     (after its producer flush) is unchanged -- but only once
-    :meth:`BatchProcessor.flush_states` has written the states they changed
-    (see the module docstring). Records of any other topic (table changelogs
-    during recovery / standby) still take Faust's own per-message path.
+    :meth:`BatchProcessor.flush_states` has written the states they changed (see
+    the module docstring). Records of any other topic (table changelogs during
+    recovery / standby) still take Faust's own per-message path.
 
-    Faust still owns the consumer group, the assignment, the pausing during a
-    rebalance and recovery (``getmany`` only returns active partitions and
-    returns nothing while the flow is stopped), the table and its changelog.
-    The agent stays registered on the input topic (so Faust subscribes to it,
-    tracks acks for it and co-partitions the table) but, in a worker, sees no
-    events; ``agent.test_context()`` still drives it in tests.
+    Kept from Faust's ``getmany``/``_drain_messages``: only active (or buffered)
+    partitions are read; nothing is read while the flow is stopped (a rebalance),
+    and a fetch that returns then seeks back to the committed offsets; records
+    below the partition's read offset are dropped; holes in the offsets (compacted
+    or transactional markers) are recorded as gaps so commits can pass them; a batch
+    is dropped if a rebalance started while it was fetched (Faust then seeks back
+    to the committed offsets).
+
+    Faust still owns the consumer group, the assignment, the table and its
+    changelog. The agent stays registered on the input topic (so Faust
+    subscribes to it, tracks acks for it and co-partitions the table) but, in a
+    worker, sees no events; ``agent.test_context()`` still drives it in tests.
     """
     from faust.transport.consumer import CONSUMER_FETCHING
 
     async def _drain_messages(fetcher: Any) -> None:  # pragma: no cover - exercised by the broker tests
         self = consumer
         callback = self.callback
-        getmany = self.getmany
+        wait_next_records = self._wait_next_records
+        to_message = self._to_message
         consumer_should_stop = self._stopped.is_set
         fetcher_should_stop = fetcher._stopped.is_set
         read_offset = self._read_offset
@@ -414,40 +459,80 @@ def make_bulk_drain(consumer: Any, proc: BatchProcessor, input_topic: str):
         try:
             while not (consumer_should_stop() or fetcher_should_stop()):
                 set_flag(CONSUMER_FETCHING)
-                ait = getmany(timeout=1.0)
+                records, active = await wait_next_records(1.0)
                 await self.sleep(0)
-                if self.should_stop:
+                if records is None or self.should_stop:
+                    unset_flag(CONSUMER_FETCHING)
                     continue
+                if not self.flow_active:
+                    # as Faust's getmany: a fetch while the flow is stopped seeks back
+                    try:
+                        await self.perform_seek()
+                    except Exception as exc:
+                        log.warning("seek while the flow is stopped failed: %r", exc)
+                    unset_flag(CONSUMER_FETCHING)
+                    continue
+                if not records:
+                    unset_flag(CONSUMER_FETCHING)
+                    continue
+                generation = app.consumer_generation_id
+                buffered = self._buffered_partitions
+                track_end = app.monitor.track_tp_end_offset
                 batch: list = []
-                async for tp, message in ait:
-                    offset = message.offset
+                acks: list[tuple[Any, Sequence[int]]] = []
+                for tp, recs in records.items():
+                    if not recs or (active is not None and tp not in active and tp not in buffered):
+                        continue
+                    track_end(tp, self.highwater(tp))
+                    if tp.topic != input_topic:
+                        for rec in recs:  # Faust's own per-message path
+                            if app.consumer_generation_id != generation:
+                                break
+                            r_offset = read_offset[tp]
+                            offset = rec.offset
+                            if r_offset is not None and offset < r_offset:
+                                continue
+                            if offset - (r_offset or 0) > 1 and r_offset and acks_enabled_for(tp.topic):
+                                await self._add_gap(tp, r_offset + 1, offset)
+                            await self.wait_first(callback(to_message(tp, rec)), self.suspend_flow.wait())
+                            read_offset[tp] = offset
+                        continue
                     r_offset = read_offset[tp]
-                    if r_offset is not None and offset < r_offset:
-                        continue  # already read (Faust drops these too)
-                    gap = offset - (r_offset or 0)
-                    if gap > 1 and r_offset and acks_enabled_for(message.topic):
-                        await self._add_gap(tp, r_offset + 1, offset)
-                    if tp.topic == input_topic:
-                        batch.append(message)
-                    else:
-                        await self.wait_first(callback(message), self.suspend_flow.wait())
-                    read_offset[tp] = offset
+                    first, last = recs[0].offset, recs[-1].offset
+                    if (r_offset is None or first >= r_offset) and last - first == len(recs) - 1:
+                        # the common case: consecutive offsets, none read before
+                        if r_offset and first - r_offset > 1 and acks_enabled_for(tp.topic):
+                            await self._add_gap(tp, r_offset + 1, first)
+                        read_offset[tp] = last
+                        batch.extend(recs)
+                        acks.append((tp, range(first, last + 1)))
+                        continue
+                    kept: list = []
+                    for rec in recs:
+                        offset = rec.offset
+                        r_offset = read_offset[tp]
+                        if r_offset is not None and offset < r_offset:
+                            continue  # already read (Faust drops these too)
+                        if offset - (r_offset or 0) > 1 and r_offset and acks_enabled_for(tp.topic):
+                            await self._add_gap(tp, r_offset + 1, offset)
+                        kept.append(rec)
+                        read_offset[tp] = offset
+                    batch.extend(kept)
+                    acks.append((tp, [rec.offset for rec in kept]))
                 if batch:
-                    generation = app.consumer_generation_id
-                    if suspended() or not self.flow_active:
+                    if suspended() or not self.flow_active or app.consumer_generation_id != generation:
                         # a rebalance started: drop; Faust seeks back to the committed offsets
                         unset_flag(CONSUMER_FETCHING)
                         continue
-                    batch = [m for m in batch if m.generation_id == generation]
                     try:
                         handle(batch)
                     except Exception:  # never crash the worker on one batch
                         log.exception("batch of %d events failed", len(batch))
-                    unacked = proc.unacked
-                    unacked.extend(batch)
+                    proc.unacked.extend(acks)
+                    proc.n_unacked += len(batch)
                     if (
                         monotonic() - proc.last_flush >= proc.flush_interval
-                        or len(unacked) >= proc.flush_max_pending
+                        or proc.n_unacked >= proc.flush_max_pending
                     ):
                         proc.flush_states()  # writes the states, then acks
                     commit_every = self._commit_every
@@ -476,7 +561,7 @@ def make_bulk_drain(consumer: Any, proc: BatchProcessor, input_topic: str):
 
 def install_bulk_reader(mapp: "MailflowApp", consumer: Any) -> None:
     """Make ``consumer`` (the app's Faust consumer) read the input topic in bulk."""
-    mapp.processor.ack = consumer.ack
+    mapp.processor.consumer = consumer
     # Faust builds its aiokafka consumer with fetch_max_wait_ms=1500. aiokafka keeps one
     # fetch request in flight per broker, so while caught-up partitions long-poll
     # for 1.5 s the partitions that still have records wait too: shorten the poll.

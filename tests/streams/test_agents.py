@@ -173,3 +173,35 @@ def test_detector_failure_goes_to_dlq_not_crash(mapp):
         mapp.processor.handle([fake_event(blast_event(1))])
     assert dict(sent.dlq[0]["headers"])[HEADER_REASON] == b"internal_error"
     assert sample(mapp, "mailflow_events_failed_total") == 1
+
+
+def test_bulk_acks_commit_the_same_offsets_as_faust_per_message_acks(mapp):
+    """The bulk path acks offsets per partition; Faust must then commit exactly what
+    per-message ``Consumer.ack`` would: below-committed and repeated offsets ignored,
+    the commit stopping at the first hole."""
+    from faust.types import TP
+    from faust.types.tuples import Message
+
+    from streams.agents import ack_offsets
+
+    consumer = mapp.app.consumer
+    assert mapp.processor.consumer is consumer  # the bulk reader acks on the app's consumer
+    mapp.app.topics.add(mapp.topics.input)
+    asyncio.run(mapp.app.topics._update_indices())
+    topic = mapp.topics.input.get_topic_name()
+    bulk, single = TP(topic, 0), TP(topic, 1)
+    batches = [range(0, 10), [12, 13], [5, 6]]  # 5 and 6 twice; 10-11 missing
+    for tp in (bulk, single):
+        consumer._committed_offset[tp] = 3  # 0-2 were committed before
+
+    n_bulk = ack_offsets(consumer, [(bulk, offsets) for offsets in batches])
+    n_single = sum(
+        consumer.ack(Message(topic, 1, o, 0.0, 0, None, b"k", b"v", None, tp=single)) for b in batches for o in b
+    )
+
+    assert n_bulk == n_single == 9  # 3-9, 12, 13
+    assert consumer._acked[bulk] == consumer._acked[single]
+    assert consumer._n_acked == 18
+    assert consumer._new_offset(bulk) == consumer._new_offset(single) == 10
+    # a topic without acks (not subscribed) is left alone
+    assert ack_offsets(consumer, [(TP("other", 0), range(5))]) == 0
