@@ -151,8 +151,9 @@ def _cpu_seconds(pid: int) -> float | None:
         return None
 
 
-def run_worker(url: str, n: int, partitions: int, profile: str, outdir: str, timeout: float, workers: int = 1) -> dict:
-    app_id = f"bench-{os.getpid()}-{int(time.time())}"
+def run_worker(url: str, n: int, partitions: int, profile: str, outdir: str, timeout: float, workers: int = 1,
+               trivial: bool = False) -> dict:
+    app_id = f"bench-{os.getpid()}-{int(time.time())}{'-trivial' if trivial else ''}"
     ports = [free_port() for _ in range(workers)]
     procs = []
     for i, port in enumerate(ports):
@@ -160,11 +161,18 @@ def run_worker(url: str, n: int, partitions: int, profile: str, outdir: str, tim
                 "--app-id", app_id, "--input-topic", TOPIC, "--alerts-topic", "bench.alerts", "--dlq-topic", "bench.dlq",
                 "--partitions", str(partitions), "--data-dir", os.path.join(outdir, f"data{i}"),
                 "--internal-domain", "example.com", "--log-level", "warning"]
-        procs.append(_start_worker(args, profile if i == 0 else "none", outdir, i))
+        procs.append(_start_worker(args, profile if i == 0 else "none", outdir, i, trivial))
     return _follow(procs, ports, n, profile, timeout, outdir)
 
 
-def _start_worker(args: list[str], profile: str, outdir: str, i: int):
+def _start_worker(args: list[str], profile: str, outdir: str, i: int, trivial: bool = False):
+    if trivial:  # this script's own trivial worker: the same app, detectors replaced by orjson.loads
+        args = ["--trivial-worker", *args[1:]]
+        cmd = [sys.executable, os.path.abspath(__file__), *args]
+        log_path = os.path.join(outdir, f"trivial{i}.log")
+        log = open(log_path, "wb")
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        return SimpleNamespace(proc=proc, log=log, log_path=log_path, prof_out=None, profile="none")
     prof_out = None
     if profile == "cprofile":
         prof_out = os.path.join(outdir, "worker.prof")
@@ -243,6 +251,31 @@ def _follow(workers: list, ports: list[int], n: int, profile: str, timeout: floa
     return res
 
 
+def trivial_worker(argv: list[str]) -> int:
+    """``mailflow worker`` with the detectors replaced by ``orjson.loads``: the cost of the
+    worker's own plumbing (Faust, the bulk reader, acks, commits, metrics) alone."""
+    from streams.app import create_app
+    from streams.settings import parse_settings
+    from streams.worker import serve_metrics
+
+    mapp = create_app(parse_settings(argv, {}))
+    processed = mapp.metrics.events_processed
+    loads = orjson.loads
+
+    def handle_messages(batch) -> None:
+        for m in batch:
+            loads(m.value)
+        processed.inc(len(batch))
+
+    mapp.processor.handle_messages = handle_messages  # read by the bulk reader when it starts
+    serve_metrics(mapp.metrics.registry, mapp.settings)
+    try:
+        mapp.make_worker().execute_from_commandline()
+    except SystemExit as exc:
+        return int(exc.code or 0) if isinstance(exc.code, int) or exc.code is None else 1
+    return 0
+
+
 def detectors_only(events: list[bytes], limit: int) -> float:
     from detectors.config import SentinelConfig
     from detectors.events import parse_event
@@ -257,6 +290,9 @@ def detectors_only(events: list[bytes], limit: int) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--trivial-worker"]:
+        return trivial_worker(argv[1:])
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--events", type=int, default=200_000)
     p.add_argument("--partitions", type=int, default=8)
@@ -268,6 +304,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=float, default=1800.0, help="max seconds for the worker run")
     p.add_argument("--detector-sample", type=int, default=30_000, help="events for the in-process reference (0: skip)")
     p.add_argument("--out", default=None, help="directory for the worker log and profile (default: a temp dir)")
+    p.add_argument("--trivial", action="store_true",
+                   help="also run (d): the same worker with the detectors replaced by orjson.loads")
     args = p.parse_args(argv)
     outdir = args.out or tempfile.mkdtemp(prefix="mailflow-bench-")
     os.makedirs(outdir, exist_ok=True)
@@ -301,6 +339,14 @@ def main(argv: list[str] | None = None) -> int:
             steady = [(b[1] - a[1]) / (b[0] - a[0]) for a, b in zip(s, s[1:]) if b[0] > a[0]]
             steady.sort()
             print(f"    rate over 0.5s scrapes: median {steady[len(steady) // 2]:,.0f}, p90 {steady[int(len(steady) * 0.9)]:,.0f} events/s")
+        if args.trivial:
+            tri = run_worker(broker.url, len(events), args.partitions, "none", outdir, args.timeout, args.workers, trivial=True)
+            if "rate" in tri:
+                print(f"(d) trivial {tri['rate']:,.0f} events/s  the same worker, detectors replaced by orjson.loads "
+                      f"({tri['count']:,} events in {tri['t_last'] - tri['t_first']:.1f}s): "
+                      f"{tri['rate'] / bare:.3f} of bare")
+            else:
+                print(f"(d) trivial did not finish: {tri['count']:,} of {len(events):,} processed; log {tri['log']}")
     if args.detector_sample:
         r = detectors_only(events, args.detector_sample)
         print(f"(c) detectors only, in-process, no Kafka: {r:,.0f} events per CPU-second (parse_event + Sentinel.process_one, "
