@@ -58,12 +58,6 @@ def _detector_child(conn) -> None:
 
 
 async def _pipelined(bootstrap: str, n: int, conn, in_flight: int) -> float:
-    from aiokafka import AIOKafkaConsumer
-
-    c = AIOKafkaConsumer(st.TOPIC, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest",
-                         enable_auto_commit=False, max_poll_records=2000, fetch_max_bytes=50 * 1024 * 1024,
-                         max_partition_fetch_bytes=8 * 1024 * 1024)
-    await c.start()
     slots = threading.Semaphore(in_flight)
     done = [0, 0.0]
 
@@ -75,20 +69,14 @@ async def _pipelined(bootstrap: str, n: int, conn, in_flight: int) -> float:
 
     thread = threading.Thread(target=reader, daemon=True)
     thread.start()
-    sent, t_first = 0, None
-    try:
-        while sent < n:
-            batch = await c.getmany(timeout_ms=1000, max_records=2000)
-            for recs in batch.values():
-                if t_first is None:
-                    t_first = time.perf_counter()
-                while not slots.acquire(blocking=False):
-                    await asyncio.sleep(0.001)
-                conn.send_bytes(pickle.dumps([(r.value, r.partition, r.offset) for r in recs], protocol=5))
-                sent += len(recs)
-        await asyncio.get_running_loop().run_in_executor(None, thread.join)
-    finally:
-        await c.stop()
+    t_first = None
+    async for recs in st.fetched(bootstrap, n):
+        if t_first is None:
+            t_first = time.perf_counter()
+        while not slots.acquire(blocking=False):
+            await asyncio.sleep(0.001)
+        conn.send_bytes(pickle.dumps([(r.value, r.partition, r.offset) for r in recs], protocol=5))
+    await asyncio.get_running_loop().run_in_executor(None, thread.join)
     return n / (done[1] - t_first)
 
 

@@ -96,7 +96,9 @@ def fill(bootstrap: str, events: list[bytes], partitions: int) -> float:
     return dt
 
 
-async def _bare_consume(bootstrap: str, n: int) -> tuple[float, int]:
+async def fetched(bootstrap: str, n: int):
+    """The topic's records, one fetched partition batch at a time, until ``n`` were
+    yielded: a bare aiokafka consumer with big fetches, no group, no commits."""
     from aiokafka import AIOKafkaConsumer
 
     c = AIOKafkaConsumer(TOPIC, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest",
@@ -104,21 +106,31 @@ async def _bare_consume(bootstrap: str, n: int) -> tuple[float, int]:
                          max_partition_fetch_bytes=8 * 1024 * 1024)
     await c.start()
     got = 0
-    t_first = None
-    loads = orjson.loads
     try:
         while got < n:
             batch = await c.getmany(timeout_ms=1000, max_records=2000)
             for records in batch.values():
-                if t_first is None:
-                    t_first = time.perf_counter()
-                for r in records:
-                    loads(r.value)
+                yield records
                 got += len(records)
-        t_last = time.perf_counter()
     finally:
         await c.stop()
-    return t_last - (t_first or t_last), got
+
+
+async def _bare_consume(bootstrap: str, n: int) -> tuple[float, int]:
+    got = 0
+    t_first = t_last = None
+    loads = orjson.loads
+    async for records in fetched(bootstrap, n):
+        if t_first is None:
+            t_first = time.perf_counter()
+        for r in records:
+            loads(r.value)
+        got += len(records)
+        if got >= n:
+            t_last = time.perf_counter()
+    if t_first is None or t_last is None:
+        return 0.0, got
+    return t_last - t_first, got
 
 
 def bare_consumer(bootstrap: str, n: int) -> tuple[float, int]:
