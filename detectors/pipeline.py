@@ -248,14 +248,18 @@ class Sentinel:
         ck = (event.sender + "\x00" + subject[:200]).encode("utf-8", "surrogatepass").translate(None, _DIGITS)
         cache = self._key_cache
         entry = cache.get(ck)
+        tail = None
         if entry is not None and entry[1] >= 3:
             n = entry[2] = entry[2] + 1
             if entry[3] is None:  # the ending varies: no tail to compare
                 if n & 63:
                     return entry[0]
-            elif n & 255 and entry[3] == _tail(body):
-                return entry[0]
-        tail = _tail(body)
+            elif n & 255:
+                tail = _tail(body)
+                if entry[3] == tail:
+                    return entry[0]
+        if tail is None:
+            tail = _tail(body)
         key = self._keyer.key(event.subject, event.body)
         if entry is None:
             if len(cache) >= _SUBJECT_CACHE:

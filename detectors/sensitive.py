@@ -452,9 +452,16 @@ def _words(s: str) -> list[bytes]:
 
 def _has_cue(pre: str, post: str) -> bool:
     """Whether ``pre`` holds an active request cue or ``post`` a passive one."""
-    if not _CUE_BEFORE_WORDS.isdisjoint(_words(pre)) and _CUE_BEFORE.search(pre):
+    return _cue_in(pre, post, not _CUE_BEFORE_WORDS.isdisjoint(_words(pre)),
+                   not _CUE_AFTER_WORDS.isdisjoint(_words(post)))
+
+
+def _cue_in(pre: str, post: str, word_before: bool, word_after: bool) -> bool:
+    """:func:`_has_cue` once its word-set tests are known (the regexes run only
+    where a cue word is present)."""
+    if word_before and _CUE_BEFORE.search(pre):
         return True
-    return not _CUE_AFTER_WORDS.isdisjoint(_words(post)) and _CUE_AFTER.search(post) is not None
+    return word_after and _CUE_AFTER.search(post) is not None
 
 
 # ---------------------------------------------------------------------------
@@ -496,8 +503,16 @@ _NEGATION = re.compile(
 
 def _negated(window: str) -> bool:
     words = _words(window)
-    if not _NEGATION_WORDS.isdisjoint(words):
-        return True
+    return _negation_word(words) or _negation_phrase(window, words)
+
+
+def _negation_word(words: list[bytes]) -> bool:
+    """The word part of :func:`_negated` (``words``: the window's :func:`_words`)."""
+    return not _NEGATION_WORDS.isdisjoint(words)
+
+
+def _negation_phrase(window: str, words: list[bytes]) -> bool:
+    """The phrase part of :func:`_negated`: the regex, run only when a trigger word is present."""
     return not _NEGATION_TRIGGERS.isdisjoint(words) and _NEGATION.search(window) is not None
 
 
@@ -568,18 +583,20 @@ def _is_request(t: str, s: int, e: int, cat: str) -> bool:
     # order does not change the result: the cue-word test first (most mentions
     # carry no cue word), then the vetoes that are cheap or most often hit, the
     # big cue regexes late and the rarely vetoing value / own-data tests last.
-    if _CUE_BEFORE_WORDS.isdisjoint(_words(pre)) and _CUE_AFTER_WORDS.isdisjoint(_words(post)):
+    word_before = not _CUE_BEFORE_WORDS.isdisjoint(_words(pre))
+    word_after = not _CUE_AFTER_WORDS.isdisjoint(_words(post))
+    if not (word_before or word_after):
         return False
     window = f"{pre}{t[s:e]}{post}"
     words = _words(window)
-    if not _NEGATION_WORDS.isdisjoint(words):  # the word part of _negated()
+    if _negation_word(words):
         return False
     guard = _MENTION_GUARDS.get(cat)
     if guard is not None and guard.search(window):
         return False
-    if not _has_cue(pre, post):
+    if not _cue_in(pre, post, word_before, word_after):
         return False
-    if not _NEGATION_TRIGGERS.isdisjoint(words) and _NEGATION.search(window):  # the rest of _negated()
+    if _negation_phrase(window, words):
         return False
     if cat == "password" and _CODE_NOUN.search(t, s, e) and _MENTION_GUARDS["_code"].search(window):
         return False
