@@ -174,19 +174,14 @@ def run_worker(url: str, n: int, partitions: int, profile: str, outdir: str, tim
                 "--partitions", str(partitions), "--data-dir", os.path.join(outdir, f"data{i}"),
                 "--internal-domain", "example.com", "--log-level", "warning"]
         procs.append(_start_worker(args, profile if i == 0 else "none", outdir, i, trivial))
-    return _follow(procs, ports, n, profile, timeout, outdir)
+    return _follow(procs, ports, n, profile, timeout)
 
 
 def _start_worker(args: list[str], profile: str, outdir: str, i: int, trivial: bool = False):
-    if trivial:  # this script's own trivial worker: the same app, detectors replaced by orjson.loads
-        args = ["--trivial-worker", *args[1:]]
-        cmd = [sys.executable, os.path.abspath(__file__), *args]
-        log_path = os.path.join(outdir, f"trivial{i}.log")
-        log = open(log_path, "wb")
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        return SimpleNamespace(proc=proc, log=log, log_path=log_path, prof_out=None, profile="none")
     prof_out = None
-    if profile == "cprofile":
+    if trivial:  # this script's own trivial worker: the same app, detectors replaced by orjson.loads
+        cmd = [sys.executable, os.path.abspath(__file__), "--trivial-worker", *args[1:]]
+    elif profile == "cprofile":
         prof_out = os.path.join(outdir, "worker.prof")
         cmd = [sys.executable, "-m", "cProfile", "-o", prof_out, "-m", "streams.cli", *args]
     elif profile == "py-spy":
@@ -196,13 +191,13 @@ def _start_worker(args: list[str], profile: str, outdir: str, i: int, trivial: b
                sys.executable, "-m", "streams.cli", *args]
     else:
         cmd = [sys.executable, "-m", "streams.cli", *args]
-    log_path = os.path.join(outdir, f"worker{i}.log" if i else "worker.log")
+    log_path = os.path.join(outdir, f"{'trivial' if trivial else 'worker'}{i or ''}.log")
     log = open(log_path, "wb")
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    return SimpleNamespace(proc=proc, log=log, log_path=log_path, prof_out=prof_out, profile=profile)
+    return SimpleNamespace(proc=proc, log=log, log_path=log_path, prof_out=prof_out)
 
 
-def _follow(workers: list, ports: list[int], n: int, profile: str, timeout: float, outdir: str) -> dict:
+def _follow(workers: list, ports: list[int], n: int, profile: str, timeout: float) -> dict:
     """Scrape every worker's /metrics until together they processed ``n`` events; then stop them."""
     t_start = time.perf_counter()
     urls = [f"http://127.0.0.1:{port}/metrics" for port in ports]

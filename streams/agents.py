@@ -134,8 +134,6 @@ class BatchProcessor:
         self.dirty: dict[str, tuple[int, Any]] = {}
         #: bulk path: (partition, offsets) processed but not acked until their states are written
         self.unacked: list[tuple[Any, Sequence[int]]] = []
-        #: how many offsets ``unacked`` holds
-        self.n_unacked = 0
         #: bulk path: the Faust consumer whose offsets are acked (set by :func:`install_bulk_reader`)
         self.consumer: Any = None
         self.last_flush = time.monotonic()
@@ -163,7 +161,6 @@ class BatchProcessor:
         waiting = self.unacked
         if waiting:
             self.unacked = []
-            self.n_unacked = 0
             if self.consumer is not None:
                 ack_offsets(self.consumer, waiting)
         return n
@@ -456,6 +453,18 @@ def make_bulk_drain(consumer: Any, proc: BatchProcessor, input_topic: str):
         suspended = self.suspend_flow.is_set
         app = self.app
         handle = proc.handle_messages
+
+        async def read(tp: Any, offset: int) -> bool:
+            """Faust's read-offset rule: False for a record already read; else record a
+            hole before it as a gap (so commits can pass it) and move the read offset."""
+            r_offset = read_offset[tp]
+            if r_offset is not None and offset < r_offset:
+                return False
+            if r_offset and offset - r_offset > 1 and acks_enabled_for(tp.topic):
+                await self._add_gap(tp, r_offset + 1, offset)
+            read_offset[tp] = offset
+            return True
+
         try:
             while not (consumer_should_stop() or fetcher_should_stop()):
                 set_flag(CONSUMER_FETCHING)
@@ -488,35 +497,19 @@ def make_bulk_drain(consumer: Any, proc: BatchProcessor, input_topic: str):
                         for rec in recs:  # Faust's own per-message path
                             if app.consumer_generation_id != generation:
                                 break
-                            r_offset = read_offset[tp]
-                            offset = rec.offset
-                            if r_offset is not None and offset < r_offset:
-                                continue
-                            if offset - (r_offset or 0) > 1 and r_offset and acks_enabled_for(tp.topic):
-                                await self._add_gap(tp, r_offset + 1, offset)
-                            await self.wait_first(callback(to_message(tp, rec)), self.suspend_flow.wait())
-                            read_offset[tp] = offset
+                            if await read(tp, rec.offset):
+                                await self.wait_first(callback(to_message(tp, rec)), self.suspend_flow.wait())
                         continue
                     r_offset = read_offset[tp]
                     first, last = recs[0].offset, recs[-1].offset
                     if (r_offset is None or first >= r_offset) and last - first == len(recs) - 1:
                         # the common case: consecutive offsets, none read before
-                        if r_offset and first - r_offset > 1 and acks_enabled_for(tp.topic):
-                            await self._add_gap(tp, r_offset + 1, first)
+                        await read(tp, first)
                         read_offset[tp] = last
                         batch.extend(recs)
                         acks.append((tp, range(first, last + 1)))
                         continue
-                    kept: list = []
-                    for rec in recs:
-                        offset = rec.offset
-                        r_offset = read_offset[tp]
-                        if r_offset is not None and offset < r_offset:
-                            continue  # already read (Faust drops these too)
-                        if offset - (r_offset or 0) > 1 and r_offset and acks_enabled_for(tp.topic):
-                            await self._add_gap(tp, r_offset + 1, offset)
-                        kept.append(rec)
-                        read_offset[tp] = offset
+                    kept = [rec for rec in recs if await read(tp, rec.offset)]
                     batch.extend(kept)
                     acks.append((tp, [rec.offset for rec in kept]))
                 if batch:
@@ -528,11 +521,11 @@ def make_bulk_drain(consumer: Any, proc: BatchProcessor, input_topic: str):
                         handle(batch)
                     except Exception:  # never crash the worker on one batch
                         log.exception("batch of %d events failed", len(batch))
-                    proc.unacked.extend(acks)
-                    proc.n_unacked += len(batch)
+                    unacked = proc.unacked
+                    unacked.extend(acks)
                     if (
                         monotonic() - proc.last_flush >= proc.flush_interval
-                        or proc.n_unacked >= proc.flush_max_pending
+                        or sum(len(offsets) for _, offsets in unacked) >= proc.flush_max_pending
                     ):
                         proc.flush_states()  # writes the states, then acks
                     commit_every = self._commit_every
