@@ -15,7 +15,8 @@ SEVERITIES = ("warning", "critical")
 
 #: Names of the detectors that raise alerts; the ``detector`` label of
 #: ``mailflow_alerts_total``.
-DETECTORS = ("template_spike", "template_novelty", "fanout", "recipient_novelty", "reply_relay", "sensitive_request")
+DETECTORS = ("template_spike", "template_novelty", "fanout", "recipient_novelty", "reply_relay", "sensitive_request",
+             "mail_loop")
 
 
 def rfc3339(ts: float) -> str:

@@ -23,6 +23,9 @@ def add_detector_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--config", metavar="FILE", help="JSON file of detector settings (see README)")
     g.add_argument("--internal-domain", action="append", default=[], metavar="DOMAIN",
                    help="the company's own mail domain; repeatable (also MAILFLOW_INTERNAL_DOMAINS, comma list)")
+    g.add_argument("--timezone", metavar="ZONE",
+                   help="IANA time zone of the volume baselines' seasons, e.g. Europe/Berlin (default UTC; "
+                        "also MAILFLOW_DETECTOR_TIMEZONE)")
 
 
 def config_from_args(args: argparse.Namespace, environ: dict | None = None) -> SentinelConfig:
@@ -49,6 +52,8 @@ def config_from_args(args: argparse.Namespace, environ: dict | None = None) -> S
             problems.append(f"--config {args.config}: not valid JSON ({exc})")
     if getattr(args, "internal_domain", None):
         values["internal_domains"] = list(args.internal_domain)
+    if getattr(args, "timezone", None):
+        values["timezone"] = args.timezone
     try:
         cfg = SentinelConfig.from_mapping(values)
     except ConfigError as exc:

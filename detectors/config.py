@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 
 from .errors import ConfigError
+from .localtime import zone_problem
 
 __all__ = ["SentinelConfig", "DEFAULT_FREEMAIL_DOMAINS"]
 
@@ -75,6 +76,31 @@ class SentinelConfig:
     fanout_critical_unrelated: int = 10
     #: Recipient novelty: never-mailed recipients in one bucket needed to alert.
     novelty_min_new_recipients: int = 25
+    #: Human accounts: never-mailed recipients in the current bucket before a request
+    #: for credentials (or with a link) pages.
+    human_page_new_recipients: int = 10
+    #: No sensitive request is "new" while the stream has run for less than this
+    #: (seconds since the earliest sender was first seen): what accounts already ask
+    #: is learned first. Fan-out, relays and loops page from the start.
+    stream_warm_up_seconds: int = 7 * 86_400
+    #: A template that has asked for the same data for this long (one customer per
+    #: message) does so as its normal: no page, seconds.
+    sensitive_established_seconds: int = 3 * 86_400
+    #: Mail loops: repeats of one message to the same recipients within the window.
+    loop_window_seconds: int = 1800
+    loop_min_repeats: int = 10
+    loop_page_repeats: int = 20
+    #: Re-delivered events are recognised by ``event_id`` for at least this long of
+    #: the sender's event time, seconds.
+    dedup_window_seconds: int = 86_400
+    #: ... for at most this many event ids per sender (8 bytes each in the state's
+    #: pickle: the default keeps a sender's state under Kafka's 1 MiB record size).
+    #: Senders above ``2 * dedup_max_ids / 3`` events a day are covered for less than a day.
+    dedup_max_ids: int = 96_000
+    #: IANA time zone of the seasonal baselines (hour of day, day of week).
+    timezone: str = "UTC"
+    #: Per-sender time zones, ``"sender=Area/City"`` entries.
+    sender_timezones: tuple[str, ...] = ()
     #: Score thresholds.
     warning_score: float = 0.6
     critical_score: float = 0.85
@@ -95,6 +121,9 @@ class SentinelConfig:
             "max_senders": 1, "episode_quiet_seconds": 0, "sender_warm_up_seconds": 0, "spike_min_count": 1,
             "novelty_age_seconds": 0, "novelty_min_count": 1, "fanout_min_unrelated": 2,
             "fanout_min_unrelated_human": 2, "fanout_critical_unrelated": 2, "novelty_min_new_recipients": 1,
+            "human_page_new_recipients": 1, "stream_warm_up_seconds": 0, "sensitive_established_seconds": 0,
+            "loop_window_seconds": 60, "loop_min_repeats": 2, "loop_page_repeats": 2, "dedup_window_seconds": 60,
+            "dedup_max_ids": 3,
         }
         for f in fields(self):
             v = getattr(self, f.name)
@@ -105,6 +134,20 @@ class SentinelConfig:
                     bad = [d for d in v if "@" in d.strip().lstrip("@") or " " in d.strip() or "." not in d]
                     if bad:
                         out.append(f"{f.name}: not domain names: {', '.join(map(repr, bad))}")
+            elif f.name == "timezone":
+                problem = zone_problem(v) if isinstance(v, str) else f"must be a time zone name, got {v!r}"
+                if problem:
+                    out.append(f"timezone: {problem}")
+            elif f.name == "sender_timezones":
+                if isinstance(v, str) or not isinstance(v, (tuple, list)):
+                    out.append(f"sender_timezones: must be a list of 'sender=Area/City' entries, got {v!r}")
+                else:
+                    for entry in v:
+                        sender, eq, zone = entry.partition("=") if isinstance(entry, str) else ("", "", "")
+                        if not eq or "@" not in sender:
+                            out.append(f"sender_timezones: not 'sender=Area/City': {entry!r}")
+                        elif zone_problem(zone.strip()):
+                            out.append(f"sender_timezones: {entry!r}: {zone_problem(zone.strip())}")
             elif f.name in mins:
                 if isinstance(v, bool) or not isinstance(v, int):
                     out.append(f"{f.name}: must be an integer, got {v!r}")
@@ -122,7 +165,17 @@ class SentinelConfig:
                     out.append(f"{f.name}: must be in (0, 1], got {v}")
         if not out and self.warning_score > self.critical_score:
             out.append("warning_score: must not exceed critical_score")
+        if not out and self.loop_min_repeats > self.loop_page_repeats:
+            out.append("loop_min_repeats: must not exceed loop_page_repeats")
         return out
+
+    def sender_zones(self) -> dict[str, str]:
+        """``sender_timezones`` as a mapping: lower-cased sender -> zone name.
+
+        >>> SentinelConfig(sender_timezones=("Care@Example.com=Europe/Paris",)).sender_zones()
+        {'care@example.com': 'Europe/Paris'}
+        """
+        return {s.strip().lower(): z.strip() for s, _, z in (e.partition("=") for e in self.sender_timezones)}
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> "SentinelConfig":

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
+from datetime import datetime, timezone
 from hashlib import blake2b
 
 from .alerts import Alert
 from .config import SentinelConfig
+from .dedup import Redeliveries
 from .episodes import EpisodeEnd, Episodes
 from .events import MailEvent
 from .fanout import FanOut, ReplyRelay, is_internal, own_domain, recipient_groups
+from .localtime import LocalTime
+from .loop import MailLoop
+from .policy import Facts, SeverityPolicy
 from .senderkind import SenderKind
 from .sensitive import SensitiveRequest, find_requests
 from .sketches import RecentIds, RotatingBloom
@@ -24,12 +30,25 @@ _DIGITS = b"0123456789"  # subjects are compared without their numbers (bytes.tr
 _TAIL = 40  # bytes at the end of a body (digits left out) that confirm a cached template key
 _SUBJECT_CACHE = 100_000  # (sender, normalised subject) entries of the template-key cache
 _SENDER_CACHE = 100_000  # senders in the own-domain cache
+_CONTENTS = 16  # content keys (derived template keys) remembered per template, with their verdicts
+_URL_HOST = re.compile(r"https?://([^/\s:?#>\"')]+)", re.IGNORECASE)
 
 
-def _close_bucket(det: VolumeSpike, prev: int, count: int, bucket: int, bucket_seconds: int) -> None:
-    """Teach ``det`` the finished bucket ``prev`` (``count``) and the empty ones up to ``bucket``."""
-    det.learn_one({"value": count, "ts": prev * bucket_seconds})
+def _close_bucket(det: VolumeSpike, prev: int, count: int, bucket: int, bucket_seconds: int,
+                  local: LocalTime | None) -> None:
+    """Teach ``det`` the finished bucket ``prev`` (``count``) and the empty ones up to ``bucket``.
+
+    The detector's seasons (hour of day, day of week) are local time: it is given
+    the bucket's start as local wall-clock seconds (``local`` None: UTC).
+    """
+    start = prev * bucket_seconds
+    det.learn_one({"value": count, "ts": start if local is None else local(start)})
     det.learn_gap(min(bucket - prev - 1, 100_000))
+
+
+def _day(ts: float) -> str:
+    """``YYYY-MM-DD`` (UTC) of ``ts``, for summaries."""
+    return datetime.fromtimestamp(ts, tz=timezone.utc).date().isoformat()
 
 
 def _tail(body: str) -> bytes:
@@ -41,7 +60,7 @@ class TemplateStats:
     """What one sender's template did: age, counts, the current bucket, its spike detector."""
 
     __slots__ = ("first_ts", "novel", "total", "bucket", "count", "spike", "sensitive", "sample", "expected",
-                 "limit", "limit_hour")
+                 "limit", "limit_hour", "contents", "asked", "content")
 
     def __init__(self, first_ts: float, bucket: int, novel: bool = True) -> None:
         self.first_ts = first_ts
@@ -50,7 +69,13 @@ class TemplateStats:
         self.bucket = bucket
         self.count = 0
         self.spike: VolumeSpike | None = None
-        self.sensitive: frozenset[str] | None = None
+        self.sensitive: frozenset[str] | None = None  # what the current content asks for
+        # content key (derived template key of the masked text) -> what that content asks for;
+        # a key not in here is new content: scanned at once (a changed template)
+        self.contents: dict[str, frozenset[str]] = {}
+        self.content = ""  # the content key of the last message
+        # category -> event time this template first asked for it (never shrinks; <= 7 entries)
+        self.asked: dict[str, float] = {}
         self.sample: list[str] = []
         self.expected = 0.0  # learned expectation for the current bucket
         # the spike detector scores 0 up to this count in the current bucket and hour
@@ -63,6 +88,7 @@ class TemplateStats:
 
     def __setstate__(self, state):
         self.limit, self.limit_hour = 0.0, -1
+        self.contents, self.content, self.asked = {}, "", {}  # states pickled before these existed
         for s, v in zip(self.__slots__, state):
             setattr(self, s, v)
 
@@ -73,7 +99,7 @@ class SenderState:
     __slots__ = (
         "sender", "first_ts", "last_ts", "n_events", "kind", "recent_ids", "offsets", "templates",
         "aliases", "seen_templates", "novel_history", "fanout", "recipients", "new_bucket", "new_count",
-        "new_spike", "episodes",
+        "new_spike", "episodes", "loop",
     )
 
     def __init__(self, sender: str = "", quiet_seconds: float = 3600) -> None:
@@ -82,7 +108,7 @@ class SenderState:
         self.last_ts = 0.0
         self.n_events = 0
         self.kind = SenderKind()
-        self.recent_ids = RecentIds(128)
+        self.recent_ids = Redeliveries()  # re-delivered event ids over >= 24 h of event time
         self.offsets: dict[int, int] = {}  # input partition -> last processed offset
         self.templates: OrderedDict[str, TemplateStats] = OrderedDict()
         self.aliases: dict[str, str] = {}  # derived key -> template_id
@@ -94,13 +120,17 @@ class SenderState:
         self.new_count = 0
         self.new_spike = VolumeSpike(tolerance=3.0, warm_up=288)
         self.episodes = Episodes(quiet_seconds)
+        self.loop = MailLoop()
 
     def __getstate__(self):
         return tuple(getattr(self, s) for s in self.__slots__)
 
     def __setstate__(self, state):
+        self.loop = MailLoop()  # states pickled before these existed
         for s, v in zip(self.__slots__, state):
             setattr(self, s, v)
+        if isinstance(self.recent_ids, RecentIds):  # the last-128 ring of earlier releases
+            self.recent_ids = Redeliveries()
 
     def baseline(self, template: str, ts: float | None = None) -> float | None:
         """Learned seasonal expectation of a template's bucket volume (None if unknown)."""
@@ -118,10 +148,11 @@ class Outcome:
     ``template``: template id or derived key; ``kind``: ``"automated"`` or
     ``"human"``; ``scores``: detector -> score in [0, 1] for the detectors that
     scored; ``volume``: (messages in the template's current bucket, learned
-    expectation); ``unrelated``: unrelated external customers on the message.
+    expectation); ``unrelated``: unrelated external customers on the message;
+    ``late``: the event's volume bucket had already closed (it counts in the current one).
     """
 
-    __slots__ = ("alerts", "ended", "duplicate", "template", "kind", "scores", "volume", "unrelated")
+    __slots__ = ("alerts", "ended", "duplicate", "template", "kind", "scores", "volume", "unrelated", "late")
 
     def __init__(self, duplicate: bool = False, template: str = "", kind: str = "human",
                  scores: dict[str, float] | None = None, volume: tuple[float, float] | None = None,
@@ -134,6 +165,7 @@ class Outcome:
         self.scores: dict[str, float] = {} if scores is None else scores
         self.volume = volume
         self.unrelated = unrelated
+        self.late = False  # its bucket had closed: counted in the template's current bucket
 
     def __repr__(self) -> str:
         return (f"Outcome(alerts={len(self.alerts)}, ended={len(self.ended)}, duplicate={self.duplicate}, "
@@ -157,9 +189,9 @@ class Sentinel:
     ...                  "subject": "Verify your order",
     ...                  "body": "Please reply with a photo of your passport."})
     >>> for a in s.process_one(e).alerts:
-    ...     print(a.detector, a.severity)
-    sensitive_request warning
-    fanout warning
+    ...     print(a.detector, a.severity, a.evidence["harm"])
+    sensitive_request critical ['exposed_customers']
+    fanout critical ['exposed_customers']
     """
 
     def __init__(self, config: SentinelConfig | None = None) -> None:
@@ -170,15 +202,33 @@ class Sentinel:
         self._keyer = TemplateKeyer()
         self._sensitive = SensitiveRequest()
         self._relay = ReplyRelay()
+        self._policy = SeverityPolicy(c.warning_score, c.critical_score, c.human_page_new_recipients,
+                                      c.loop_page_repeats, c.fanout_min_unrelated)
         self._key_cache: dict[bytes, list] = {}
         self._own: dict[str, str] = {}  # sender -> its domain as an internal one (see own_domain)
         self._states: OrderedDict[str, SenderState] = OrderedDict()
+        self._local = LocalTime(c.timezone)
+        self._sender_local = {s: LocalTime(z) for s, z in c.sender_zones().items()}
+        self._utc = not self._sender_local and c.timezone in ("UTC", "Etc/UTC")
+        #: earliest first-seen time of any sender processed: the stream's start, for the warm-up
+        #: (with restored states, the first known sender's history brings it back)
+        self.stream_start: float | None = None
 
     # -- state ------------------------------------------------------------------------
     def new_state(self, sender: str = "") -> SenderState:
-        st = SenderState(sender, self.config.episode_quiet_seconds)
-        st.fanout = FanOut(self.config.fanout_min_unrelated, self.config.fanout_min_unrelated_human)
+        c = self.config
+        st = SenderState(sender, c.episode_quiet_seconds)
+        st.fanout = FanOut(c.fanout_min_unrelated, c.fanout_min_unrelated_human)
+        st.recent_ids = Redeliveries(c.dedup_window_seconds, c.dedup_max_ids)
+        st.loop = MailLoop(c.loop_window_seconds, c.loop_min_repeats, c.loop_page_repeats)
         return st
+
+    def local_time(self, sender: str) -> LocalTime | None:
+        """The clock of ``sender``'s seasons: its own zone if configured, else the
+        deployment's; None when that is UTC (nothing to convert)."""
+        if self._utc:
+            return None
+        return self._sender_local.get(sender, self._local) if self._sender_local else self._local
 
     def state_for(self, sender: str) -> SenderState:
         """The replay-mode state of ``sender`` (bounded LRU of ``max_senders``)."""
@@ -204,7 +254,10 @@ class Sentinel:
         return state.episodes.expire(state.sender, now)
 
     # -- helpers ------------------------------------------------------------------------
-    def _template_of(self, event: MailEvent, st: SenderState, human: bool) -> str:
+    def _template_of(self, event: MailEvent, st: SenderState, human: bool) -> tuple[str, str]:
+        """``(template, content key)``: the template id (or derived key) and the derived key
+        of the message's masked text, which changes when the template's content does
+        (empty for free text, whose every message is scanned)."""
         tid = event.template_id
         if not tid:
             if human:
@@ -212,9 +265,9 @@ class Sentinel:
                 # numbers masked ("h:" keys). What matters there is one subject sent to many,
                 # and masking every body would cost more than all the detectors together.
                 subject = (event.subject or "")[:200].casefold().encode("utf-8", "surrogatepass")
-                return "h:" + blake2b(subject.translate(None, _DIGITS), digest_size=8).hexdigest()
+                return "h:" + blake2b(subject.translate(None, _DIGITS), digest_size=8).hexdigest(), ""
             key = self._derived_key(event)
-            return st.aliases.get(key, key)
+            return st.aliases.get(key, key), key
         # Learn which derived key this template's text gives, so events of the same
         # template without template_id are counted together (a cached lookup mostly).
         key = self._derived_key(event)
@@ -228,7 +281,7 @@ class Sentinel:
                 t.total += orphan.total
                 if orphan.bucket == t.bucket:
                     t.count += orphan.count
-        return tid
+        return tid, key
 
     def _derived_key(self, event: MailEvent) -> str:
         """``TemplateKeyer.key`` of the event, with a cache by (sender, subject).
@@ -239,9 +292,12 @@ class Sentinel:
         reused. It is confirmed by keying in full: at once when the end of the body
         (digits left out) differs from the one remembered -- the sign of another body
         under the same subject --, and otherwise every 256th message (every 64th when
-        the template's last characters vary, so that the end of the body tells nothing).
-        A different key resets the entry. Free-text mail never agrees three times and
-        is always keyed in full.
+        the template's last characters vary, so that the end of the body tells nothing),
+        and at once when the body's length leaves the range (plus an eighth) that the
+        template's keyed messages had: a paragraph added in the middle of an
+        established template (a changed template) is keyed, and so scanned, at its
+        first message. A different key resets the entry. Free-text mail never agrees
+        three times and is always keyed in full.
         """
         subject = event.subject or ""
         body = event.body or ""
@@ -249,7 +305,8 @@ class Sentinel:
         cache = self._key_cache
         entry = cache.get(ck)
         tail = None
-        if entry is not None and entry[1] >= 3:
+        size = len(body)
+        if entry is not None and entry[1] >= 3 and entry[4] <= size <= entry[5]:
             n = entry[2] = entry[2] + 1
             if entry[3] is None:  # the ending varies: no tail to compare
                 if n & 63:
@@ -264,23 +321,51 @@ class Sentinel:
         if entry is None:
             if len(cache) >= _SUBJECT_CACHE:
                 del cache[next(iter(cache))]
-            cache[ck] = [key, 1, 1, tail]
+            cache[ck] = [key, 1, 1, tail, size, size, size, size]
         elif entry[0] == key:
             entry[1] += 1
             if entry[3] != tail:
                 entry[3] = None  # the same template ends differently: the tail tells nothing
+            lo, hi = min(entry[6], size), max(entry[7], size)  # lengths seen, and the range accepted
+            slack = (hi >> 3) + 8
+            entry[4], entry[5], entry[6], entry[7] = lo - slack, hi + slack, lo, hi
         else:
-            entry[0], entry[1], entry[2], entry[3] = key, 1, 1, tail
+            entry[:] = [key, 1, 1, tail, size, size, size, size]
         return key
 
-    def _categories(self, template: str, t: TemplateStats, event: MailEvent) -> frozenset[str]:
-        if template.startswith("h:"):  # free text: every message is scanned
-            return find_requests(f"{event.subject or ''}\n{event.body or ''}")
-        if t.sensitive is not None and t.total > 3:
-            return t.sensitive
+    def _categories(self, t: TemplateStats, content: str, event: MailEvent) -> frozenset[str]:
+        """What the message asks for: scanned once per content key of a template (every
+        message of free text); new content under a known template is scanned at once."""
         found = find_requests(f"{event.subject or ''}\n{event.body or ''}")
-        t.sensitive = found if t.sensitive is None else (t.sensitive | found)
-        return t.sensitive
+        if content:
+            contents = t.contents
+            if len(contents) >= _CONTENTS:
+                del contents[next(iter(contents))]
+            contents[content] = found
+            t.content = content
+        t.sensitive = found
+        return found
+
+    def _standing(self, t: TemplateStats, cats: frozenset[str], ts: float) -> str:
+        """The standing of a sensitive request for its account and template (see :class:`Facts`)."""
+        c = self.config
+        asked = t.asked
+        newest = 0.0
+        for cat in cats:
+            first = asked.get(cat)
+            if first is None:
+                first = asked[cat] = ts
+            if first > newest:
+                newest = first
+        start = self.stream_start if self.stream_start is not None else ts
+        if newest < start + c.stream_warm_up_seconds:
+            return "established"  # asked already while the stream was learning what accounts do
+        if ts - newest >= c.sensitive_established_seconds:
+            return "established"  # asked for long enough: this template's normal
+        # the template was sending for a while before it started asking: its content changed
+        if newest - t.first_ts >= c.bucket_seconds and t.total - 1 > c.novelty_min_count:
+            return "changed"
+        return "new"
 
     # -- the per-event path -----------------------------------------------------------
     def process(self, event: MailEvent, state: SenderState, offset: tuple[int, int] | None = None) -> Outcome:
@@ -288,8 +373,14 @@ class Sentinel:
 
         ``offset`` is the (partition, offset) of the record when read from Kafka: a
         record at or below the last processed offset of that partition for this
-        sender is a re-delivery and is not learned twice. Events whose ``event_id``
-        was among the sender's last 128 are duplicates too.
+        sender is a re-delivery and is not learned twice. Independently of offsets,
+        an ``event_id`` the sender sent within the last 24 hours of event time
+        (:class:`~detectors.dedup.Redeliveries`) is a duplicate too: upstream
+        producers, MTAs and webhook retries re-deliver as well.
+
+        A late event (its bucket already closed for its template) is counted in the
+        template's current bucket: closed buckets are never re-opened, and nothing
+        is dropped (``Outcome.late``).
 
         This runs once per message, so it is written for speed: the common case (a
         known template, one recipient, nothing to report) does no dictionary
@@ -307,12 +398,16 @@ class Sentinel:
             if last is not None and off <= last:
                 return Outcome(True)
             offsets[part] = off
-        if st.recent_ids.seen_or_add(event.event_id):
+        ts = event.ts
+        if st.recent_ids.seen_or_add(event.event_id, ts):
             return Outcome(True)
 
-        ts = event.ts
-        if st.first_ts is None:
-            st.first_ts = ts
+        first_ts = st.first_ts
+        if first_ts is None:
+            first_ts = st.first_ts = ts
+        start = self.stream_start
+        if start is None or first_ts < start:
+            self.stream_start = first_ts
         if ts > st.last_ts:
             st.last_ts = ts
         st.n_events += 1
@@ -322,7 +417,7 @@ class Sentinel:
         if event.sender_kind:
             kind_model.declare(event.sender_kind)
         kind = kind_model.declared  # once declared, the learned guess is never used
-        template = self._template_of(event, st, (kind or kind_model.predict(sender)) == "human")
+        template, content = self._template_of(event, st, (kind or kind_model.predict(sender)) == "human")
         templates = st.templates
         t = templates.get(template)
         bucket_seconds = c.bucket_seconds
@@ -339,15 +434,20 @@ class Sentinel:
             kind = kind_model.predict(sender)
         automated = kind == "automated"
 
-        # template volume bucket
+        # template volume bucket (a late event's closed bucket is not re-opened: it counts now)
+        late = False
         if bucket > t.bucket:
             if t.spike is None and t.total >= 2:
                 t.spike = VolumeSpike(tolerance=c.spike_tolerance, seed=c.seed)
             if t.spike is not None:
-                _close_bucket(t.spike, t.bucket, t.count, bucket, bucket_seconds)
-                t.expected = t.spike.expected(bucket * bucket_seconds)
+                local = self.local_time(sender)
+                _close_bucket(t.spike, t.bucket, t.count, bucket, bucket_seconds, local)
+                start = bucket * bucket_seconds
+                t.expected = t.spike.expected(start if local is None else local(start))
             t.bucket, t.count = bucket, 0
             t.limit_hour = -1
+        elif bucket < t.bucket:
+            late = True
         count = t.count = t.count + 1
         total = t.total = t.total + 1
         if len(t.sample) < _SAMPLE:
@@ -364,20 +464,33 @@ class Sentinel:
             r = to[0]
             d = r[r.rfind("@") + 1 :]
             external = unrelated = 0 if is_internal(d, own, internal) else 1
+            loop_key = r + "\x1f" + template
         else:
             visible = event.visible_recipients
             external, unrelated = recipient_groups(visible, event.sender_domain, internal, self._freemail)
+            loop_key = "\x1e".join(sorted(visible)) + "\x1f" + template if visible else ""
         if not automated:
             self._learn_recipients(event, st, own, bucket)
 
         scores: dict[str, float] = {}
         triggers: list[tuple[str, float, str, dict]] | None = None
 
-        # 1. sensitive-data request (scanned once per template, every message of free text)
-        cats = t.sensitive
-        if cats is None or total <= 3 or template[:2] == "h:":
-            cats = self._categories(template, t, event)
+        # 1. sensitive-data request: scanned once per content of a template (a new content
+        # key, i.e. a changed template, at once), every message of free text but a person's
+        # one-to-one reply (what it could ask is at most a warning: not worth a scan)
+        if content and content == t.content:
+            cats = t.sensitive
+        elif not content and event.in_reply_to is not None and unrelated <= 1 and not automated:
+            cats = None
+        else:
+            cats = t.contents.get(content) if content else None
+            if cats is None:
+                cats = self._categories(t, content, event)
+            else:
+                t.content, t.sensitive = content, cats
+        standing = None
         if cats:
+            standing = self._standing(t, cats, ts)
             s = self._sensitive.score_one(
                 {"subject": event.subject, "body": event.body, "automated": automated,
                  "volume": total, "unrelated": unrelated, "categories": cats}
@@ -385,13 +498,16 @@ class Sentinel:
             scores["sensitive_request"] = s
             if s >= c.warning_score:
                 what = ", ".join(sorted(cats)).replace("_", " ")
+                how = {"new": "a request new for this template", "changed": "new content of an established template",
+                       "established": "what this template has asked for since "
+                                      + _day(min(t.asked[x] for x in cats))}[standing]
                 triggers = [(
                     "sensitive_request", s,
                     f"{sender} ({kind}) sent {total} message(s) of template {template} asking recipients "
-                    f"for {what}, each to {unrelated} unrelated customer(s); expected: no request for such data "
-                    f"by mail.",
+                    f"for {what} ({how}), each to {unrelated} unrelated customer(s); expected: no request "
+                    f"for such data by mail.",
                     {"categories": sorted(cats), "messages": total, "unrelated_recipients": unrelated,
-                     "sender_kind": kind},
+                     "sender_kind": kind, "request": standing},
                 )]
 
         # 2. fan-out
@@ -419,24 +535,30 @@ class Sentinel:
         if unrelated >= 2 and event.in_reply_to and event.attachments:
             triggers = self._relay_check(event, unrelated, scores, triggers)
 
-        # 4. template volume: spike against the baseline, or a new template at volume
+        # 4. mail loops: the same recipients, the same content, over and over
+        repeats = st.loop.observe(loop_key, ts) if loop_key else 0
+        if repeats >= c.loop_min_repeats:
+            triggers = self._loop_check(event, st, template, loop_key, repeats, len(visible), scores, triggers)
+
+        # 5. template volume: spike against the baseline, or a new template at volume
         spike = t.spike
         if spike is not None:
             volume = (float(count), t.expected)
             if count >= c.spike_min_count:
-                hour = int(ts // 3600)
+                lts = ts if self._utc else self.local_time(sender)(ts)
+                hour = int(lts // 3600)
                 if t.limit_hour != hour:
                     # scores are 0 up to tolerance x reference, which only moves when a
                     # bucket closes (or the hour changes): compute it once per bucket
-                    t.limit = (spike.tolerance * spike.reference(ts) if spike.n_learned >= spike.warm_up
+                    t.limit = (spike.tolerance * spike.reference(lts) if spike.n_learned >= spike.warm_up
                                else float("inf"))
                     t.limit_hour = hour
                 if count > t.limit:
-                    s = spike.score_one({"value": count, "ts": ts})
+                    s = spike.score_one({"value": count, "ts": lts})
                     scores["template_spike"] = s
                     if s >= c.warning_score:
-                        exp = spike.expected(ts)
-                        ref = spike.reference(ts)
+                        exp = spike.expected(lts)
+                        ref = spike.reference(lts)
                         triggers = triggers or []
                         triggers.append((
                             "template_spike", s,
@@ -453,13 +575,14 @@ class Sentinel:
         if t.novel and automated and total >= c.novelty_min_count:
             triggers = self._novelty_check(event, st, t, template, cats, unrelated, scores, triggers)
 
-        # 5. recipients never mailed before (human accounts)
+        # 6. recipients never mailed before (human accounts)
         if (not automated and st.new_count >= c.novelty_min_new_recipients
                 and ts - st.first_ts >= c.sender_warm_up_seconds):
-            s = st.new_spike.score_one({"value": st.new_count, "ts": ts})
+            lts = ts if self._utc else self.local_time(sender)(ts)
+            s = st.new_spike.score_one({"value": st.new_count, "ts": lts})
             scores["recipient_novelty"] = s
             if s >= c.warning_score:
-                exp = st.new_spike.expected(ts)
+                exp = st.new_spike.expected(lts)
                 triggers = triggers or []
                 triggers.append((
                     "recipient_novelty", s,
@@ -470,8 +593,17 @@ class Sentinel:
                 ))
 
         out = Outcome(False, template, kind, scores, volume, unrelated)
+        if late:
+            out.late = True
         if triggers:
-            self._raise(event, st, t, template, triggers, out)
+            facts = Facts(automated, cats or frozenset(), standing, unrelated, False,
+                          0 if automated else st.new_count, repeats,
+                          unrelated >= c.fanout_critical_unrelated, "template_spike" in scores
+                          and scores["template_spike"] >= c.warning_score)
+            if cats:
+                facts.reply = event.in_reply_to is not None
+                facts.link = self._outside_link(event.body or "", own)
+            self._raise(event, st, t, template, triggers, facts, out)
         if st.episodes:
             out.ended = st.episodes.expire(st.sender, ts)
         return out
@@ -496,9 +628,36 @@ class Sentinel:
                 new_recipients += 1
         if bucket != st.new_bucket:
             if st.new_bucket >= 0:
-                _close_bucket(st.new_spike, st.new_bucket, st.new_count, bucket, self.config.bucket_seconds)
+                _close_bucket(st.new_spike, st.new_bucket, st.new_count, bucket, self.config.bucket_seconds,
+                              self.local_time(st.sender))
             st.new_bucket, st.new_count = bucket, 0
         st.new_count += new_recipients
+
+    def _outside_link(self, body: str, own: str) -> bool:
+        """Does ``body`` link to a site outside the sender's and the company's domains?"""
+        if "://" not in body:
+            return False
+        internal = self._internal
+        for m in _URL_HOST.finditer(body):
+            host = m.group(1).lower().rstrip(".")
+            if not (is_internal(host, own, internal) or host.endswith("." + own)):
+                return True
+        return False
+
+    def _loop_check(self, event: MailEvent, st: SenderState, template: str, key: str, repeats: int,
+                    n_recipients: int, scores: dict, triggers: list | None) -> list | None:
+        s = st.loop.score_one({"loop_key": key, "ts": event.ts})
+        scores["mail_loop"] = s
+        if s >= self.config.warning_score:
+            window = self.config.loop_window_seconds
+            triggers = triggers or []
+            triggers.append((
+                "mail_loop", s,
+                f"{event.sender} sent the same message (template {template}) {repeats} times to the same "
+                f"{n_recipients} recipient(s) within {window // 60} minutes; expected: at most a few.",
+                {"repeats": repeats, "recipients": n_recipients, "window_seconds": window},
+            ))
+        return triggers
 
     def _relay_check(self, event: MailEvent, unrelated: int, scores: dict, triggers: list | None) -> list | None:
         images = sum(1 for a in event.attachments if a.is_image)
@@ -550,12 +709,19 @@ class Sentinel:
         return triggers
 
     def _raise(self, event: MailEvent, st: SenderState, t: TemplateStats, template: str,
-               triggers: list, out: Outcome) -> None:
-        """Episodes -> alerts: a new episode, or one whose severity rose, raises an alert."""
-        c = self.config
+               triggers: list, facts: Facts, out: Outcome) -> None:
+        """Scores -> verdicts (the one severity policy) -> episodes -> alerts.
+
+        A new episode, or one whose severity rose, raises an alert; its evidence
+        names the harm signatures behind it (``harm``, empty for volume alone).
+        """
         ts = event.ts
+        decide = self._policy.decide
         for detector, score, summary, evidence in triggers:
-            severity = "critical" if score >= c.critical_score else "warning"
+            severity, harm = decide(detector, score, facts)
+            if severity is None:
+                continue
+            evidence["harm"] = list(harm)
             # volume detectors are about one template; the others about what the account
             # does, whatever the (often free-text) template: one episode per sender
             scope = template if detector in _PER_TEMPLATE else None

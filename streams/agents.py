@@ -175,7 +175,7 @@ class BatchProcessor:
         max_bytes, max_recipients = self.max_bytes, self.max_recipients
         # sender -> [state, partition, processed, unrelated_sum, dirty, {template: volume}]
         touched: dict[str, list] = {}
-        processed = duplicates = 0
+        processed = duplicates = late = 0
         max_ts = None
         proc_time = m.processing_batch.observe
         score = m.scores_batched
@@ -207,6 +207,7 @@ class BatchProcessor:
                 duplicates += 1
                 continue
             processed += 1
+            late += out.late
             slot[2] += 1
             slot[3] += out.unrelated
             slot[4] = True
@@ -244,6 +245,8 @@ class BatchProcessor:
             m.events_processed.inc(processed)
         if duplicates:
             m.events_duplicate.inc(duplicates)
+        if late:
+            m.events_late.inc(late)
         if max_ts is not None and (self.watermark is None or max_ts > self.watermark):
             self.watermark = max_ts
             self.watermark_wall = now

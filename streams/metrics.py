@@ -228,6 +228,11 @@ class Metrics:
         self.events_duplicate = Counter(
             "mailflow_events_duplicate_total", "Re-delivered events (event_id already seen for the sender), skipped", registry=registry
         )
+        self.events_late = Counter(
+            "mailflow_events_late_total",
+            "Events whose volume bucket had already closed for their template (counted in the current bucket)",
+            registry=registry,
+        )
         self.alert_latency = Histogram(
             "mailflow_alert_latency_seconds",
             "Wall time of alert emission minus event time of the raising event",

@@ -76,5 +76,5 @@ def test_alert_id_stable_and_distinct():
 
 def test_constants():
     assert DETECTORS == ("template_spike", "template_novelty", "fanout", "recipient_novelty", "reply_relay",
-                         "sensitive_request")
+                         "sensitive_request", "mail_loop")
     assert SEVERITIES == ("warning", "critical")

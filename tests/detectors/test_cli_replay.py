@@ -184,3 +184,14 @@ def test_dispatcher_unknown_command(capsys):
     from streams.cli import main as cli_main
     assert cli_main(["no-such-command"]) == 2
     assert "unknown command" in capsys.readouterr().err
+
+
+def test_time_zone_flag_is_validated_with_the_other_settings(tmp_path, capsys):
+    f = write_jsonl(tmp_path / "ev.jsonl", events(5, 0))
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(json.dumps({"sender_timezones": ["care@example.com=Mars/Olympus", "no-equals-sign"]}))
+    rc = main([str(f), "--timezone", "Europe/Nowhere", "--config", str(cfg), "--no-progress"])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert "Europe/Nowhere" in err and "Mars/Olympus" in err and "no-equals-sign" in err
+    assert main([str(f), "--timezone", "Europe/Berlin", "--no-progress"]) == 0

@@ -57,6 +57,8 @@ def standard_stream(n: int = 400, seed: int = 7) -> list[dict]:
             "subject": "Order update",
             "body": REQUEST if anomalous else NEUTRAL,
             "volume": i + 1,
+            # MailLoop: the anomalies repeat one recipient and template, the rest are one-offs
+            "loop_key": "loop@example.org\x1fauto-reply" if anomalous else f"customer{i}@example.org\x1forder",
         })
     return out
 
