@@ -76,8 +76,8 @@ class SentinelConfig:
     fanout_critical_unrelated: int = 10
     #: Recipient novelty: never-mailed recipients in one bucket needed to alert.
     novelty_min_new_recipients: int = 25
-    #: Human accounts: never-mailed recipients in the current bucket before a request
-    #: for credentials (or with a link) pages.
+    #: Human accounts: never-mailed recipients in the current and the previous bucket
+    #: before a request for credentials (or with a link to an outside site) pages.
     human_page_new_recipients: int = 10
     #: No sensitive request is "new" while the stream has run for less than this
     #: (seconds since the earliest sender was first seen): what accounts already ask

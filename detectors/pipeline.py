@@ -99,7 +99,7 @@ class SenderState:
     __slots__ = (
         "sender", "first_ts", "last_ts", "n_events", "kind", "recent_ids", "offsets", "templates",
         "aliases", "seen_templates", "novel_history", "fanout", "recipients", "new_bucket", "new_count",
-        "new_spike", "episodes", "loop",
+        "new_spike", "episodes", "loop", "new_prev",
     )
 
     def __init__(self, sender: str = "", quiet_seconds: float = 3600) -> None:
@@ -121,12 +121,13 @@ class SenderState:
         self.new_spike = VolumeSpike(tolerance=3.0, warm_up=288)
         self.episodes = Episodes(quiet_seconds)
         self.loop = MailLoop()
+        self.new_prev = 0  # never-mailed recipients in the bucket before new_bucket (human senders)
 
     def __getstate__(self):
         return tuple(getattr(self, s) for s in self.__slots__)
 
     def __setstate__(self, state):
-        self.loop = MailLoop()  # states pickled before these existed
+        self.loop, self.new_prev = MailLoop(), 0  # states pickled before these existed
         for s, v in zip(self.__slots__, state):
             setattr(self, s, v)
         if isinstance(self.recent_ids, RecentIds):  # the last-128 ring of earlier releases
@@ -597,7 +598,7 @@ class Sentinel:
             out.late = True
         if triggers:
             facts = Facts(automated, cats or frozenset(), standing, unrelated, False,
-                          0 if automated else st.new_count, repeats,
+                          0 if automated else st.new_count + st.new_prev, repeats,
                           unrelated >= c.fanout_critical_unrelated, "template_spike" in scores
                           and scores["template_spike"] >= c.warning_score)
             if cats:
@@ -626,10 +627,11 @@ class Sentinel:
         for r in event.recipients:
             if not is_internal(r[r.rfind("@") + 1 :], own, internal) and bloom.add(r):
                 new_recipients += 1
-        if bucket != st.new_bucket:
+        if bucket > st.new_bucket:  # (a late event counts in the current bucket)
             if st.new_bucket >= 0:
                 _close_bucket(st.new_spike, st.new_bucket, st.new_count, bucket, self.config.bucket_seconds,
                               self.local_time(st.sender))
+            st.new_prev = st.new_count if bucket == st.new_bucket + 1 else 0
             st.new_bucket, st.new_count = bucket, 0
         st.new_count += new_recipients
 

@@ -55,10 +55,22 @@ characters disappear, lower-cased), computed once per text:
      counts as one, and so does a next sentence that asks for "it" ("Your tax
      ID is missing. Please send it to us.") unless it names a sensitive noun
      of its own;
+     A pronoun request after the noun in the same sentence is an after cue
+     ("comme l'administration exige votre numéro fiscal, merci de nous le
+     communiquer", "nos lo indicara", "please send it to us"), and so are Dutch
+     "te" infinitives ("aan te leveren", "in te voeren") and "send that code
+     back"; credentials entered "by entering" / "en saisissant" /
+     "introduciendo" / "durch Eingabe" at a link are a link cue; a follow-up
+     sentence may ask for "both" / "los dos" / "beide" or use a fused plural
+     pronoun ("adjúntalos", "allegale");
    - guards veto it: negation ("never", "do not", "jamais", "ne ... pas",
-     "niemals", "nunca", "non ... mai", "nooit", "não"; a negation before a
+     "niemals", "nunca", "non ... mai", "nooit", "não"; not "vergeet niet" /
+     "vergessen Sie nicht"; a negation before a
      contrast ", but" / ", mais" / ", aber" / ", pero" / ", ma" / ", maar" /
-     ", mas" belongs to the other clause: "we'll never ask for your PIN, but
+     ", mas", or inside a conditional, purpose or reason clause ("pour ne pas
+     perdre vos messages,", "damit keine Daten verloren gehen,", "da kein
+     Mandat mehr besteht,", "omdat er geen incasso meer loopt,") belongs to the
+     other clause: "we'll never ask for your PIN, but
      please reply with your IBAN" asks for the IBAN), warnings about other
      people's requests ("emails asking for your password"), the sender's own
      data ("our IBAN", "notre RIB", "unsere IBAN", "il nostro IBAN"), a value
@@ -426,7 +438,7 @@ _NOUNS = {
         r"card\s+(?:verification|security)\s+(?:code|value|number)",
         r"security\s+code\s+(?:on|at|from)\s+the\s+back",
         # FR
-        rf"numeros?\s+de\s+(?:votre\s+|ta\s+|la\s+)?carte(?!\s+{_D}identite|\s+vitale)",
+        rf"numeros?\s+de\s+(?:votre\s+|ta\s+|la\s+)?(?:nouvelle\s+)?carte(?!\s+{_D}identite|\s+vitale)",
         r"cryptogramme",
         rf"(?:donnees|informations|coordonnees)\s+de\s+(?:votre\s+|ta\s+|la\s+)?carte(?!\s+{_D}identite|\s+vitale)",
         r"carte\s+(?:bancaire|de\s+credit|de\s+paiement)",
@@ -440,9 +452,9 @@ _NOUNS = {
         r"(?:card|carte|tarjeta|carta|cartao|karte|kaart)\b",
         r"carte\s+bleue",
         # ES / IT / PT
-        r"(?:numero|datos|dados|dati|detalles)\s+(?:completo\s+|entero\s+|completi\s+)?(?:de|del|della|di|do)\s+"
+        r"(?:numero|datos|dados|dati|detalles)\s+(?:completo\s+|entero\s+|completi\s+)?(?:de|del|della|di|do|da)\s+"
         r"(?:su\s+|tu\s+|la\s+|tua\s+|sua\s+|vostra\s+"
-        rf"|seu\s+|teu\s+)?(?:tarjeta|cartao(?!\s+de\s+cidadao)|carta\b(?!\s+{_DI}identita|\s+de\s+condu))",
+        rf"|seu\s+|teu\s+)?(?:(?:nuev|nuov|nov|otr|altr|outr)[oa]\s+)?(?:tarjeta|cartao(?!\s+de\s+cidadao)|carta\b(?!\s+{_DI}identita|\s+de\s+condu))",
         r"(?:tarjeta|carta|cartao)\s+(?:de|di)\s+(?:credito|debito|pagamento|pago)",
         r"(?:codigo|codice)\s+(?:de\s+|di\s+)?(?:seguridad|seguranca|sicurezza)\s+(?:de|del|della|do|da)\s+"
         r"(?:su\s+|tu\s+|la\s+|sua\s+|tua\s+|seu\s+)?(?:tarjeta|carta|cartao)",
@@ -706,6 +718,7 @@ _CUE_BEFORE_PLAIN = frozenset(b"""
     mandacelo mandacela inviacelo inviacela mandatecelo mandatecela inviatecelo inviatecela envienoslo envienosla
     mandenoslo mandenosla remitanoslo remitanosla facilitenoslo facilitenosla
     zurucksenden zuruckschicken zurucksendet zuruckschickt retournieren
+    indicarnos indicarme comunicarnos comunicarme
 """.split())
 
 # Active cues, searched in the part of the sentence before the noun, in groups
@@ -732,7 +745,7 @@ _CUE_BEFORE_GROUPS = (
      r"|need\s+(?:you|a\s+copy|a\s+photo|a\s+scan)\b|requesting\b|ask(?:ing)?\s+(?:you\s+)?for\b|ask\s+you\s+to\b"
      r"|take\s+a\s+(?:photo|picture)\b|snap\b"
      r"|(?:please|kindly|pls|could\s+you|can\s+you|would\s+you)\s+(?:\w+\s+)?e-?mail\b"
-     r"|e-?mail\s+(?:\w+\s+)?(?:a\s+copy|a\s+scan|a\s+photo|your)\b"
+     r"|e-?mail\s+(?:\w+\s+)?(?:a\s+copy|a\s+scan|a\s+photo|a\s+selfie|a\s+picture|an\s+image|a\s+photograph|your)\b"
      rf"|(?:we\s+are|we{_AP}re|are|is)\s+(?:still\s+)?missing\b|still\s+missing\b"
      r"|(?:can|could|may)\s+(?:i|we)\s+(?:please\s+)?(?:have|get)\b|drop\s+(?:me|us)\b"
      rf"|what(?:{_AP}s|\s+is|\s+are)\s+(?:your|ur)\b"
@@ -853,7 +866,7 @@ _CUE_AFTER_PLAIN = frozenset(b"""
     weiterleiten weiterzuleiten mitzuteilen zuzusenden zuzuschicken zustellen zuzustellen nennen anzugeben
     einzureichen nachzureichen hochzuladen zuzuleiten
     mandarnosla mandarnoslo mandarnoslas mandarnoslos enviarnoslas enviarnoslos mandarmelas mandarmelos
-    stuurt mailt opstuurt toestuurt doorstuurt
+    stuurt mailt opstuurt toestuurt doorstuurt vorzulegen
     mandacelo mandacela inviacelo inviacela mandatecelo mandatecela inviatecelo inviatecela mandenoslo mandenosla
 """.split())
 
@@ -913,6 +926,32 @@ _CUE_AFTER_GROUPS = (
      r"|ge-?maild\s+(?:worden|wordt)\b|(?:worden|wordt)\s+ge-?maild\b"
      r"|uns\s+(?:[\w-]+\s+){0,8}?vorliegen\b"
      r"|(?:mandar|enviar|encaminhar|remeter|mande|envie)\s+(?:para|pra)\s+(?:a\s+gente|nos|mim)\b"),
+    # the noun in a reason clause, then the request with a pronoun ("comme l'administration exige votre numéro
+    # fiscal, merci de nous le communiquer", "como Hacienda exige el NIE, le agradeceríamos que nos lo indicara",
+    # "... le chiediamo di trasmetterci quello di sua figlia", "as HMRC requires your UTR, please send it to us")
+    ("""send email e mail forward provide give text communiquer transmettre envoyer renvoyer retransmettre parvenir
+        indiquer adresser confirmer fournir indique indicara indicase envie enviara enviase mande mandara facilite
+        facilitara remita remitiera comunique comunicara llegar trasmetterci inviarci mandarci comunicarci fornirci
+        indicarci girarci invii mandi comunichi trasmetta indichi inoltri giri senden schicken nennen teilen
+        ubermitteln geben stuur geef mail""",
+     r"(?:send|e-?mail|forward|provide|give|text)\s+(?:it|them|this|that)\s+(?:back\s+)?(?:to|with)\s+(?:us|me)\b"
+     r"|(?:send|give|provide|forward)\s+(?:us|me)\s+(?:it|them|this|that)\b"
+     r"|(?:nous|me)\s+(?:le|la|les)\s+(?:communiquer|transmettre|r?envoyer|retransmettre|faire\s+parvenir|indiquer"
+     r"|adresser|confirmer|fournir)\b"
+     r"|(?:nos|me)\s+(?:lo|la|los|las)\s+(?:indique|indicara|indicase|envie|enviara|enviase|mande|mandara|facilite"
+     r"|facilitara|remita|remitiera|comunique|comunicara|(?:haga|hiciera)\s+llegar)\b"
+     r"|(?:trasmetterci|inviarci|mandarci|comunicarci|fornirci|indicarci|girarci)\s+(?:anche\s+)?quell[oaie]\b"
+     r"|ce\s+l[oaie]\s+(?:invii|mandi|comunichi|trasmetta|indichi|inoltri|giri)\b"
+     r"|(?:senden|schicken|nennen|teilen|ubermitteln|geben)\s+sie\s+(?:ihn|sie|es|diese)\s+uns\b"
+     r"|(?:stuur|geef|mail)\s+(?:het|hem|deze|dit)\s+(?:aan\s+)?ons\b"),
+    # the code sent to the reader, to be sent back ("could you send that code back to me by email")
+    ("""back""",
+     r"(?:send|forward|text|e-?mail|give|read)\s+(?:\w+\s+)?(?:it|that\s+code|this\s+code|the\s+code)\s+back\b"),
+    # Dutch "te" infinitives: "(verzoeken u / bent u verplicht) een kopie van uw rijbewijs aan te leveren",
+    # "uw wachtwoord in te voeren op http://...", "dit nummer per mail aan ons te bezorgen"
+    ("""te""",
+     r"(?:in|op|toe|door|aan|mee)\s+te\s+(?:voeren|vullen|geven|sturen|leveren|zenden|typen)\b"
+     r"|te\s+(?:sturen|versturen|mailen|bezorgen|e-mailen)\b"),
     # "Votre IBAN nous serait utile", "ci sarebbe utile", "nos sería útil", "uns wäre hilfreich"
     ("""utile utiles util utili hilfreich nutzlich nuttig necessaire necessaires indispensable indispensables""",
      r"(?:nous|nos|ci|uns|ons|me|mi)\s+(?:serait|seraient|est|sont|seria|serian|sarebbe|sarebbero|ware|waren|ist"
@@ -1015,7 +1054,7 @@ _TRANSFERABLE = re.compile(
 def _transferable(t: str, s: int, e: int, words: list[bytes]) -> bool:
     """Whether the document at ``t[s:e]`` is asked for in a form that travels by
     mail (see :data:`_TRANSFERABLE`), or its sentence (words: ``words``) speaks of mail."""
-    return (_TRANSFERABLE.search(t, max(0, s - 35), e + 30) is not None or not _MAIL_IN_SENTENCE.isdisjoint(words)
+    return (_TRANSFERABLE.search(t, max(0, s - 50), e + 30) is not None or not _MAIL_IN_SENTENCE.isdisjoint(words)
             or "@" in t[max(0, s - _BEFORE) : e + _AFTER])
 
 
@@ -1030,13 +1069,13 @@ _NEGATION_WORDS = frozenset(b"""
     jamais aucun aucune mefiez mefier mefiance mefie escroc escrocs escroquerie fraudeur fraudeurs
     arnaque arnaques arnaqueur arnaqueurs cybercriminel cybercriminels hameconnage frauduleux frauduleuse
     frauduleuses
-    niemals nicht kein keine keinem keinen keiner keines keinesfalls betruger betrugerische
+    niemals kein keine keinem keinen keiner keines keinesfalls betruger betrugerische
     betrugerischen betrugsversuch betrugsversuche gefalschte gefalschten
     nunca jamas estafador estafadores estafa estafas fraudulento fraudulentos fraudulenta fraudulentas
     ciberdelincuentes delincuentes desconfie desconfien
     truffatori truffatore truffa truffe malintenzionati fraudolento fraudolenti fraudolenta fraudolente
     diffidate diffida
-    nooit niet geen oplichters oplichter oplichting fraudeurs criminelen
+    nooit geen oplichters oplichter oplichting fraudeurs criminelen
     golpistas golpista burloes burla burlas fraudadores criminosos
     refrain niemand niemandem niemanden weder nadie nessuno ninguem ninguno inutile innecesario
 """.split())
@@ -1095,6 +1134,12 @@ _NEGATION_GROUPS = (
      r"|solicita|solicitando|exijan|exigen|chiedono|chiedano|chiede|richiedono|richiedano|richiede|vragen|vraagt"
      r"|verzoeken|verzoekt|pecam|pedem|pede|pedindo|solicitem|solicitam|exigem)\b"
      r")"),
+)
+_NEGATION_GROUPS += (
+    # DE / NL "nicht" / "niet", but not in "don't forget" ("Vergeet niet ons ... te sturen", "vergessen Sie nicht")
+    ("""nicht niet""",
+     r"(?<!vergessen\ssie\s)(?<!vergiss\s)nicht\b(?!\s+(?:zu\s+)?vergessen\b)"
+     r"|(?<!vergeet\s)(?<!vergeet\su\s)(?<!vergeet\sje\s)(?<!vergeten\s)niet\b(?!\s+(?:te\s+)?vergeten\b)"),
 )
 _NEGATION_PARTS = tuple((frozenset(trig.encode().split()), re.compile(r"\b" + rx)) for trig, rx in _NEGATION_GROUPS)
 _NEGATION_TRIGGERS = frozenset().union(*(trig for trig, _ in _NEGATION_PARTS))
@@ -1180,7 +1225,9 @@ _MENTION_GUARDS = {
         r"|(?:siguiente|seguente|seguinte|volgende|onderstaande?)\s+(?:iban|cuenta|conto|conta|rekening))"
     ),
     "_document": re.compile(
-        r"\b(?:appointment|application\s+status|office|rendez-vous|rdv|termin|cita|appuntamento|afspraak"
+        # "office" as a place to go, not as a mail addressee ("per E-Mail an das International Office übermitteln")
+        r"\b(?:appointment|application\s+status|office(?!\s+(?:ubermitteln|senden|schicken|mailen|zusenden"
+        r"|(?:by|via|per)\s+e-?mail))|rendez-vous|rdv|termin|cita|appuntamento|afspraak"
         r"|marcacao|agendamento)\b"
     ),
 }
@@ -1265,7 +1312,7 @@ _THANKS = re.compile(
 _SECURE = re.compile(
     r"\b(?:"
     # EN
-    r"(?:in|via|through|using|on|into|to|within|from|at)\s+(?:the\s+|our\s+|your\s+)?(?:[a-z]+\s+)??"
+    r"(?:in|via|through|using|on|into|to|within|from|at)\s+(?:the\s+|our\s+|your\s+)?(?:[a-z]+\s+){0,2}?"
     r"(?:(?:mobile|banking)\s+)?(?:(?!whats)[a-z]*app\b|portal\b|online\s+banking|internet\s+banking|mobile\s+banking"
     r"|(?:customer|client|secure|member|personal|private)\s+(?:area|space|zone|portal|section|dashboard)"
     r"|secure\s+(?:message|messaging|mailbox|inbox|upload|site|website|server|form)|message\s+cent(?:re|er)"
@@ -1325,11 +1372,13 @@ _CHANNEL = re.compile(
     r"|online[\s-]?bankings?\b|internet[\s-]?bankings?\b|home[\s-]?bankings?\b|mobile[\s-]?bankings?\b"
     r"|banca\s+(?:online|en\s+linea|digital|movil|electronica|a\s+distancia)|banque\s+en\s+ligne"
     r"|internetbankieren|online\s+bankieren|mobiel\s+bankieren"
-    r"|espace\s+(?:client|personnel|securise|abonne|adherent|membre)"
+    r"|espace\s+(?:client|personnel|securise|abonne|adherent|membre|assure|proprietaire|locataire|candidat|patient"
+    r"|entreprise|professionnel|salarie)"
     r"|area\s+(?:riservata|clienti|cliente|de\s+clientes?|do\s+cliente|privada|reservada|protetta|personale|personal"
     r"|segura|restrita)"
     r"|zona\s+(?:privada|de\s+clientes?|cliente|segura)|espacio\s+(?:privado|cliente|personal|seguro)"
     r"|customer\s+(?:area|portal|account|space|section)|client\s+(?:area|portal|account|space|section)"
+    r"|log\s+in(?:to)?\s+(?:to\s+|op\s+)?(?:my|mijn)\s+[a-z]|in\s+te\s+loggen\s+op\s+mijn\s+[a-z]|inloggen\s+op\s+mijn\s+[a-z]|sign\s+in(?:to)?\s+(?:to\s+)?my\s+[a-z]"
     r"|online\s+account|user\s+account|my\s+account|mein\s+konto|online-?konto|mon\s+compte|compte\s+en\s+ligne"
     r"|mi\s+cuenta|il\s+mio\s+profilo|mijn\s+account|minha\s+conta|area\s+de\s+cliente|area\s+do\s+cliente"
     r"|secure\s+(?:form|site|website|page)|formulaire\s+securise|sicheres\s+formular|formulario\s+seguro"
@@ -1344,22 +1393,24 @@ _CHANNEL = re.compile(
     r"|gerer\s+ma\s+reservation|buchung\s+verwalten|boeking\s+beheren|l'\s*ent\b"
 )
 _CONTRAST_WORDS = frozenset(b"""
-    rather instead anstatt statt plutot lieu lugar vez invece anziche piuttosto plaats inves
+    rather instead anstatt statt stattdessen plutot lieu lugar vez invece anziche piuttosto plaats inves
 """.split())
 _CONTRAST = re.compile(
-    r"rather\s+than|instead\s+of|anstatt\b|statt(?<![a-z]statt)\b|plutot\s+que|au\s+lieu\s+de"
+    r"rather\s+than|instead\s+of|(?<![a-z])instead\s*,|stattdessen\b|anstatt\b|statt(?<![a-z]statt)\b|plutot\s+que|au\s+lieu\s+de"
     r"|en\s+lugar\s+de|en\s+vez\s+de|invece\s+(?:di|che)|anziche|piuttosto\s+che|in\s+plaats\s+van|em\s+vez\s+de"
     r"|ao\s+inves\s+de|em\s+lugar\s+de"
 )
 _MAIL_WORD = re.compile(
-    r"mails?\b|courriels?\b|correos?\b|posta\s+elettronica|attachments?\b|pieces?\s+jointes?|anhange?\b|adjuntos?\b"
+    r"(?<=\brepl)(?:y|ying)\s+with\b|(?<=\brepondez\spas\s)avec\b|(?<=\bresponda\s)con\b|(?<=\brispondete\s)con\b"
+    r"|(?<=\brisponda\s)con\b|(?<=\brispondere\s)con\b|(?<=\bresponda\s)com\b|(?<=\bresponder\s)com\b|(?<=\bantwoorden\s)met\b|mails?\b|courriels?\b|correos?\b|posta\s+elettronica|attachments?\b|pieces?\s+jointes?|anhange?\b|adjuntos?\b"
     r"|allegati\b|bijlagen?\b|anexos?\b"
 )
 # Word-set gate of the text-wide test: a turn away from mail needs a contrast
 # word, or a mail word and a "not" word.
 _MAIL_WORDS = frozenset(b"""
     email emails mail mails courriel courriels correo correos posta attachment attachments pieces piece anhang
-    anhange adjunto adjuntos allegati bijlage bijlagen anexo anexos
+    anhange adjunto adjuntos allegati bijlage bijlagen anexo anexos reply replying repondez responda rispondete
+    risponda rispondere responder antwoorden
 """.split())
 _NOT_WORDS = frozenset(b"""
     not never cannot t nicht niemals nie kein keine keinen keinem keiner keines pas jamais no nunca non mai niet
@@ -1394,12 +1445,13 @@ _HANDOVER_WORDS = frozenset(b"""
     senden schicken schickt hangen anhangen antworten ubermitteln nehmen akzeptieren
     envie envies envien enviar mande mandes adjunte adjuntes responda aceptamos
     invii inviare inviarla inviarlo inviate allegare allegarlo alleghi rispondere accettiamo
-    stuur stuurt sturen mailen voeg accepteren
+    stuur stuurt sturen mailen voeg accepteren antwoorden
     envias anexe anexes responder aceitamos
 """.split())
 _NOT_AFTER_MAIL = re.compile(
-    rf"^[^.!?;,]*(?:\b(?:not|kein\w*|pas|no|non|nao|niet|geen|nicht)\b|n{_AP}t\b)[^.!?;,]*\b(?:secur\w*|safe\w*|sicher\w*"
-    r"|sur\b|segur\w*|sicur\w*|veilig\w*|protect\w*|geschutzt\w*|protege\w*)"
+    rf"^[^.!?;,]*(?:\b(?:not|cannot|kein\w*|pas|no|non|nao|niet|geen|nicht)\b|n{_AP}t\b)[^.!?;,]*\b(?:secur\w*|safe\w*|sicher\w*"
+    r"|sur\b|segur\w*|sicur\w*|veilig\w*|protect\w*|geschutzt\w*|protege\w*"
+    r"|accept\w*|akzeptier\w*|acept\w*|accett\w*|aceit\w*|geaccepteerd)"
 )
 _MAIL_VERB_NOT = re.compile(r"\bmail\s+(?:hem|het|ze|deze|dit)\s+(?:\w+\s+){0,3}?niet\b")
 
@@ -1601,7 +1653,8 @@ _AWAITED = re.compile(
 # words; a sentence without one of them and one of the pronouns is not scanned.
 _FOLLOW_VERBS = frozenset(b"""
     send resend reply respond attach email e mail forward upload provide submit share text include confirm
-    enter give fax whatsapp
+    enter give fax whatsapp retransmettre transferer reencaminhar encaminhar reenviar enviar mandar remeter
+    reencaminhe doorsturen bezorgen aanleveren
     envoyer renvoyer transmettre joindre communiquer confirmer adresser parvenir fournir indiquer envoyez
     renvoyez transmettez joignez adressez communiquez confirmez fournissez indiquez envoie transmets joins
     senden schicken ubermitteln mailen leiten reichen laden geben teilen nennen schick sende leite gib
@@ -1610,12 +1663,21 @@ _FOLLOW_VERBS = frozenset(b"""
 """.split())
 _FOLLOW_PRONOUNS = frozenset(b"""
     it them le la les l ihn sie es diese diesen dieses hem het deze dit ze o a os as lo los las nos
+    both beide beides ambos ambas entrambi entrambe deux that this the die mo ma mos mas
 """.split())
 _FOLLOW = re.compile(
     r"\b(?:"
     r"(?:send|resend|reply\s+with|respond\s+with|attach|e-?mail|forward|upload|provide|submit|share|text|include|confirm"
-    r"|enter|give|fax|mail|whatsapp)\s+(?:us\s+|me\s+)?(?:it|them)\b"
-    rf"|(?:nous\s+|me\s+|m{_AP}\s*)?(?:le|la|les|l{_AP})\s*(?:r?envoyer|transmettre|joindre|communiquer|confirmer|adresser"
+    r"|enter|give|fax|mail|whatsapp)\s+(?:us\s+|me\s+)?(?:it|them|both)\b"
+    # "both" / "les deux" / "beide" / "los dos" / "entrambi" / "os dois"
+    r"|(?:r?envoyez|transmettez|joignez|adressez)(?:-nous|-moi)?\s+les\s+deux\b"
+    r"|(?:senden|schicken|ubermitteln|mailen)\s+sie\s+(?:uns\s+|mir\s+)?(?:beide|beides)\b"
+    r"|(?:stuur|stuurt|mail|mailt|upload|voeg|geef)\s+(?:u\s+)?(?:ze\s+)?beide\b"
+    r"|(?:envie|mande|anexe|remeta|envia|manda|anexa|encaminhe|adjunte|adjunta)\s+(?:(?:los|las|os|as)\s+)?"
+    r"(?:dos|dois|duas|ambos|ambas)\b"
+    r"|(?:invia|invii|inviate|manda|mandi|mandate|allega|alleghi|allegate)\s+(?:\w+\s+)?(?:entrambi|entrambe)\b"
+    r"|(?:send|forward|text|e-?mail|give)\s+(?:us\s+|me\s+)?(?:that|this|the)\s+code\b"
+    rf"|(?:nous\s+|me\s+|m{_AP}\s*)?(?:le|la|les|l{_AP})\s*(?:r?envoyer|retransmettre|transferer|joindre|communiquer|confirmer|adresser"
     r"|faire\s+parvenir|fournir|indiquer)\b"
     r"|(?:r?envoyez|transmettez|joignez|adressez|communiquez|confirmez|fournissez|indiquez|envoie|transmets|joins)"
     r"(?:-nous|-moi)?-(?:le|la|les)\b"
@@ -1623,8 +1685,10 @@ _FOLLOW = re.compile(
     r"(?:ihn|sie|es|diese[ns]?)\b"
     r"|(?:schick|sende|leite|gib)\s+(?:uns\s+|mir\s+)?(?:ihn|sie|es|diese[ns]?)\b"
     r"|(?:stuur|stuurt|mail|mailt|upload|voeg|geef)\s+(?:u\s+)?(?:hem|het|deze|dit|ze)\b"
-    r"|(?:hem|het|deze|ze)\s+(?:\w+\s+){0,3}?(?:toesturen|opsturen|doorsturen|sturen|mailen|geven|doorgeven)\b"
+    r"|(?:hem|het|deze|ze|die|dit)\s+(?:[\w-]+\s+){0,8}?(?:bezorgen|aanleveren|toesturen|opsturen|doorsturen|sturen|mailen|geven|doorgeven)\b"
     r"|(?:envie|mande|anexe|remeta|envia|manda|anexa|encaminhe|indique|informe)-(?:nos-|me-)?(?:o|a|os|as|lo|la|los|las)\b"
+    r"|(?:reencaminhar|encaminhar|reenviar|enviar|mandar|remeter|reencaminhe|encaminhe|envie|mande)-(?:mo|ma|mos|mas|no-lo"
+    r"|no-la|nos-lo|nos-la)\b"
     r")"
 )
 # Spanish and Italian attach the pronoun to the verb: any of these words is a follow-up request.
@@ -1635,6 +1699,11 @@ _FOLLOW_FUSED = frozenset(b"""
     inviacelo inviacela inviatecelo inviatecela mandacelo mandacela mandamelo mandamela allegalo allegala
     allegatelo allegatela inviarcelo inviarcela mandarmelo mandarmela allegarlo allegarla inviarlo
     inviarla inoltracelo inoltracela trasmettetecelo trasmetteteci
+    adjuntalo adjuntala adjuntalos adjuntalas envialos envialas mandalo mandala mandalos mandalas envianoslos
+    mandanoslo mandanosla mandanoslos adjuntanoslos allegali allegale allegateli allegatele inviali inviale
+    mandali mandale inviaceli inviacele mandaceli mandacele inoltrarmelo inoltrarmela inoltramelo inoltramela
+    inoltracelo girarmelo girarmela girami rimandarmelo rimandarmela rimandamelo reenviarmelo reenviamelo reenviarnoslo
+    reenvienoslo
 """.split())
 
 
@@ -1688,10 +1757,17 @@ def _follow_up(t: str, e: int) -> str | None:
 # not negate the request of the main clause.
 _CONDITIONAL_WORDS = frozenset(b"""
     if unless falls wenn sofern si se als indien caso qualora cuando quando wanneer case cas
+    since because so avoid damit da weil um pour afin puisque comme ayant faute para pra porque como ya dado
+    per perche poiche siccome dato om omdat zodat aangezien doordat ja uma
 """.split())
 _CONDITIONAL = re.compile(
     r"\b(?:if|unless|falls|wenn|sofern|si|se\s+(?:non|nao)|als|indien|caso|qualora|cuando|quando|wanneer|in\s+case"
-    r"|au\s+cas\s+ou|en\s+caso\s+de\s+que)\b[^,.;:!?]*,"
+    r"|au\s+cas\s+ou|en\s+caso\s+de\s+que"
+    # purpose and reason clauses ("to avoid losing data,", "pour ne pas perdre vos messages,", "damit keine
+    # Daten verloren gehen,", "da kein Mandat mehr besteht,", "n'ayant plus de mandat,", "omdat er geen ... loopt,")
+    r"|since|because|so\s+that|so\s+as|to\s+avoid|damit|da|weil|um|pour|afin|puisque|comme|(?:n'\s*)?ayant|faute"
+    r"|para|pra|porque|como|ya\s+que|dado\s+que|per|perche|poiche|siccome|dato\s+che|om|omdat|zodat|aangezien"
+    r"|doordat|ja\s+que|uma\s+vez\s+que)\b[^,.;:!?]*,"
 )
 
 
@@ -1790,10 +1866,16 @@ def _is_request(t: str, s: int, e: int, cat: str, ctx: dict[str, Any] | None = N
 _LINK_CUE_WORDS = frozenset(b"""
     update aktualisieren aktualisiere mettez mettre actualice actualiza actualizar aggiorni aggiorna aggiornare
     werk bijwerken atualize atualiza atualizar
+    entering typing saisissant entrant renseignant indiquant confirmant introduciendo ingresando escribiendo
+    confirmando inserendo digitando indicando confermando inserindo introduzindo informando eingabe
 """.split())
 _LINK_CUE = re.compile(
     r"\b(?:update|aktualisieren|aktualisiere|(?:mettez|mettre)\s+a\s+jour|actualice|actualiza|actualizar|aggiorni"
-    r"|aggiorna|aggiornare|werk\s+(?:\w+\s+){0,3}?bij|werk\s+(?:uw|je|jouw)|bijwerken|atualize|atualiza|atualizar)\b"
+    r"|aggiorna|aggiornare|werk\s+(?:\w+\s+){0,3}?bij|werk\s+(?:uw|je|jouw)|bijwerken|atualize|atualiza|atualizar"
+    # by entering it at the link ("validez votre compte en saisissant votre mot de passe sur http://...")
+    r"|by\s+(?:entering|typing)|en\s+(?:saisissant|entrant|renseignant|indiquant|confirmant)|introduciendo|ingresando"
+    r"|escribiendo|confirmando|inserendo|digitando|indicando|confermando|inserindo|introduzindo|informando"
+    r"|durch\s+(?:die\s+)?eingabe)\b"
 )
 
 

@@ -1260,29 +1260,38 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scenario", help="scenario name (see --list)")
     ap.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     ap.add_argument("--out", help="output directory")
-    ap.add_argument("--days", type=float, default=35.0, help="warm-up days before the incident day (default 35)")
+    ap.add_argument("--days", type=float, default=None,
+                    help="warm-up days before the incident day (default 35; 28 for the bank world)")
     ap.add_argument("--scale", type=float, default=1.0, help="volume multiplier (default 1.0)")
     ap.add_argument("--list", action="store_true", help="list the scenarios and exit")
     args = ap.parse_args(argv)
+    from . import sim_bank  # the second, independent world (a European bank)
+
     if args.list:
-        width = max(map(len, SCENARIOS))
-        for name, desc in SCENARIOS.items():
+        every = {**SCENARIOS, **sim_bank.SCENARIOS}
+        width = max(map(len, every))
+        for name, desc in every.items():
             print(f"{name:<{width}}  {desc}")
         return 0
     if not args.scenario or not args.out:
         ap.print_usage(sys.stderr)
         print("mailflow simulate: error: --scenario and --out are required (or --list)", file=sys.stderr)
         return 2
-    if args.scenario not in SCENARIOS:
+    bank = args.scenario in sim_bank.SCENARIOS
+    if args.scenario not in SCENARIOS and not bank:
         print(f"mailflow simulate: error: unknown scenario {args.scenario!r}; valid scenarios: "
-              f"{', '.join(SCENARIOS)}", file=sys.stderr)
+              f"{', '.join([*SCENARIOS, *sim_bank.SCENARIOS])}", file=sys.stderr)
         return 2
+    days = args.days if args.days is not None else (28.0 if bank else 35.0)
     try:
-        _check(args.scenario, args.days, args.scale)
+        _check(args.scenario if not bank else "baseline", days, args.scale)
     except ValueError as exc:
         print(f"mailflow simulate: error: {exc}", file=sys.stderr)
         return 2
-    labels = simulate(args.scenario, args.seed, args.out, days=args.days, scale=args.scale)
+    if bank:
+        labels = sim_bank.simulate(args.scenario, args.seed, args.out, days=days, scale=args.scale)
+    else:
+        labels = simulate(args.scenario, args.seed, args.out, days=days, scale=args.scale)
     n_inc = sum(len(e["event_ids"]) for e in labels["incidents"])
     n_neg = sum(len(e["event_ids"]) for e in labels["negatives"])
     print(f"mailflow simulate: {args.scenario} seed={args.seed} -> {args.out} "

@@ -273,3 +273,22 @@ def test_a_support_reply_asking_the_customer_for_a_document_raises_nothing():
                          subject="Namensänderung", kind="human"))
     assert o.scores["sensitive_request"] > 0
     assert all(a.severity == "warning" for a in o.alerts)
+
+
+SECURE = [
+    "Please upload a copy of your ID in the Documents section of the NordBank app. Do not send it by email.",
+    "Bitte laden Sie eine Kopie Ihres Ausweises im Postfach des Online-Bankings hoch, nicht per E-Mail.",
+    "Por favor, suba una copia de su DNI en el área privada de la app; no nos lo envíe por correo.",
+]
+
+
+def test_people_pointing_to_the_secure_channel_raise_nothing():
+    rng = random.Random(14)
+    s = Sentinel(SentinelConfig(internal_domains=(BANK,)))
+    agents = [f"agent{i}@nordbank.eu" for i in range(3)]
+    events = []
+    for i in range(3000):  # 10 days of support mail, every tenth message a secure-channel pointer
+        body = SECURE[i % 3] if i % 10 == 0 else "Thanks for your message, your card is on its way."
+        events.append(ev(i, T0 + 300 * i, agents[i % 3], customer(rng), body, subject=f"Your request {i}",
+                         kind="human"))
+    assert alerts_of(run(s, events), "sensitive_request") == []

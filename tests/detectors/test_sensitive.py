@@ -2348,3 +2348,103 @@ def test_pair_anchors_need_another_anchor():
     assert find_requests("Please reply with your customer account number and your passport.") == {"passport"}
     for text in ["Please send your bank name and account number.", "Please reply with your account number."]:
         assert find_requests(text) == _ref_find_requests(text)
+
+
+# Classes from full, realistic mails (dev3): purpose / reason clauses whose own
+# negation does not negate the request, credentials entered "by entering" them at a
+# link, Dutch "te" infinitives and German "vorzulegen", "both" / plural pronouns in a
+# follow-up sentence, the code sent to the reader asked back, "the number of your new
+# card", "Instead," / mail refused / "don't reply with" as turns away from mail.
+CLASS_POSITIVES_3 = [
+    ("So that no data is lost, please reply with your username and password.", {"password"}),
+    ("Pour ne pas perdre vos messages, merci de nous envoyer votre mot de passe.", {"password"}),
+    ("Damit keine Daten verloren gehen, antworten Sie bitte mit Ihrem Passwort.", {"password"}),
+    ("Da kein Lastschriftmandat mehr besteht, senden Sie uns bitte Ihre IBAN per E-Mail.", {"bank_account"}),
+    ("N'ayant plus de mandat de prélèvement, merci de nous faire parvenir votre IBAN par mail.", {"bank_account"}),
+    ("Como ya no tenemos domiciliación, envíenos su IBAN por correo.", {"bank_account"}),
+    ("Poiché non c'è più un mandato, ci invii il suo IBAN via e-mail.", {"bank_account"}),
+    ("Omdat er geen incasso meer loopt, stuur ons uw IBAN per e-mail.", {"bank_account"}),
+    ("Como já não há débito direto, envie-nos o seu IBAN por e-mail.", {"bank_account"}),
+    ("Verify your account by entering your password at http://mail-upgrade.example/login.", {"password"}),
+    ("Validez votre compte en saisissant votre mot de passe sur http://webmail.example/connexion.", {"password"}),
+    ("Valide su cuenta introduciendo su contraseña en http://webmail.example/acceso.", {"password"}),
+    ("Convalidi il suo account inserendo la password su http://webmail.example/accesso.", {"password"}),
+    ("Valide sua conta digitando sua senha em http://webmail.example/acesso.", {"password"}),
+    ("Bevestig uw account door uw wachtwoord in te voeren op http://webmail.example/login.", {"password"}),
+    ("Bestätigen Sie Ihr Konto durch Eingabe Ihres Passworts unter http://webmail.example/login.", {"password"}),
+    ("U bent verplicht een kopie van de voor- en achterkant van uw rijbewijs aan te leveren.", {"drivers_licence"}),
+    ("Sie sind verpflichtet, uns eine Kopie Ihres Führerscheins vorzulegen.", {"drivers_licence"}),
+    ("La dirección pide una copia del carnet de conducir y del DNI. Adjúntalos en tu respuesta.",
+     {"id_document", "drivers_licence"}),
+    ("La direzione chiede una copia della patente e della carta d'identità. Allegale alla tua risposta.",
+     {"id_document", "drivers_licence"}),
+    ("De directie vraagt een kopie van uw rijbewijs en ID-kaart. Stuur beide als bijlage mee.",
+     {"id_document", "drivers_licence"}),
+    ("A diretoria pede uma cópia da CNH e do RG. Manda os dois anexados na resposta.",
+     {"id_document", "drivers_licence"}),
+    ("I've just texted a verification code to your mobile - could you send that code back to me by email?",
+     {"password"}),
+    ("Je viens de vous envoyer un code de vérification par SMS. Pourriez-vous me le retransmettre par mail ?",
+     {"password"}),
+    ("Le ho appena inviato un codice di verifica via SMS. Potrebbe inoltrarmelo per e-mail?", {"password"}),
+    ("Heb ik u een verificatiecode per sms gestuurd. Kunt u die code per e-mail aan mij doorsturen?", {"password"}),
+    ("Acabei de lhe enviar um código de verificação por SMS. Pode reencaminhar-mo por e-mail?", {"password"}),
+    ("Responde con el número de tu nueva tarjeta y su fecha de vencimiento.", {"card_number"}),
+    ("Rispondi con il numero della nuova carta e la data di scadenza.", {"card_number"}),
+    ("É só responder com o número do novo cartão e a data de validade.", {"card_number"}),
+    ("¿Podrías indicarnos en tu respuesta el número de tu tarjeta y el CVV?", {"card_number"}),
+    ("To complete verification, email a selfie of yourself holding your ID card to kyc@vault.example.", {"id_document"}),
+    ("Bewerber müssen ihre Passnummer per E-Mail an das International Office übermitteln.", {"passport"}),
+    ("As HMRC requires your UTR for the filing, please send it to us by reply.", {"national_id"}),
+    ("Comme l'administration exige votre numéro fiscal, merci de bien vouloir nous le communiquer par retour.",
+     {"national_id"}),
+    ("Como la Agencia Tributaria exige el NIE del titular, le agradeceríamos que nos lo indicara en su respuesta.",
+     {"national_id"}),
+    ("Da das Finanzamt Ihre Steuer-ID verlangt, senden Sie sie uns bitte per E-Mail.", {"national_id"}),
+    ("PS: Vergeet niet ons per e-mail een scan van de fotopagina van elk paspoort te sturen.", {"passport"}),
+    ("Vergessen Sie nicht, uns eine Kopie Ihres Reisepasses per E-Mail zu senden.", {"passport"}),
+    ("Wij zijn verplicht het BSN van uw kind te registreren. Gelieve dit nummer vóór donderdag per mail aan ons "
+     "te bezorgen.", {"national_id"}),
+]
+CLASS_NEGATIVES_3 = [
+    "After entering your password at https://bank.example you will see your statement.",
+    "Pour ne pas perdre vos données, ne communiquez jamais votre mot de passe.",
+    "Damit Ihr Konto sicher bleibt, geben Sie Ihr Passwort niemals weiter.",
+    "Since we never ask for your password, ignore emails asking for it.",
+    "Om fraude te voorkomen, deel nooit uw pincode.",
+    "U hoeft uw wachtwoord nooit in te voeren op een website buiten onze app.",
+    "Vergeet niet uw paspoort mee te nemen naar de balie.",
+    "Bring both your passport and your driving licence to the counter.",
+    "Your new card has been sent. Su nueva tarjeta ya ha sido enviada.",
+    "Please upload your passport through our secure candidate portal - email attachments cannot be accepted.",
+    "Please don't reply with your bank details. Instead, log in to My Policy at www.insure.example and enter "
+    "your account number under Payment Details.",
+    "Ne répondez pas avec votre RIB : connectez-vous à votre espace assuré sur www.mutuelle.example et saisissez "
+    "vos coordonnées bancaires.",
+    "Veuillez saisir votre IBAN dans l'espace propriétaire sur www.immo.example. Nous n'acceptons pas les RIB "
+    "transmis par e-mail.",
+    "We vragen u niet te antwoorden met uw rekeningnummer, maar in te loggen op Mijn Polis via www.verz.example "
+    "en daar uw IBAN in te vullen.",
+    "We have texted a verification code to your mobile. Enter it in the app to continue.",
+    "Please bring your passport to our office.",
+    "Your PIN is personal: never send it to us.",
+    "We have your IBAN on file and will send it to you.",
+    "Votre RIB figure sur la facture, nous vous le communiquerons.",
+    "Como ya tenemos su NIE, no es necesario que nos lo indique.",
+    "We will never ask you to email a selfie with your passport.",
+    "Stuur uw pincode niet per e-mail.",
+    "Senden Sie uns Ihre PIN nicht per E-Mail.",
+    "Vergeet niet: stuur nooit uw pincode per mail.",
+]
+
+
+@pytest.mark.parametrize("text, expected", CLASS_POSITIVES_3)
+def test_phrasing_classes_positive_full_mails(text, expected):
+    assert find_requests(text) == expected
+    assert find_requests(text) == _ref_find_requests(text)
+
+
+@pytest.mark.parametrize("text", CLASS_NEGATIVES_3)
+def test_phrasing_classes_negative_full_mails(text):
+    assert find_requests(text) == frozenset()
+    assert _ref_find_requests(text) == frozenset()

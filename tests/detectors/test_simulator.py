@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import statistics
 from collections import defaultdict
 from datetime import datetime, timezone
@@ -295,3 +296,15 @@ def test_cli_rejects_unknown_scenario_and_lists(tmp_path, capsys):
 def test_generate_rejects_unknown_scenario():
     with pytest.raises(ValueError, match="valid scenarios"):
         generate("nope", 1)
+
+
+def test_simulate_command_writes_the_bank_world_too(tmp_path, capsys):
+    from detectors.simulator import main as simulate_main
+
+    assert simulate_main(["--scenario", "bank-loop", "--seed", "1", "--days", "1", "--scale", "0.05",
+                          "--out", str(tmp_path)]) == 0
+    labels = json.loads((tmp_path / "labels.json").read_text())
+    assert labels["world"] == "bank" and labels["timezone"] == "Europe/Berlin"
+    assert [i["name"] for i in labels["incidents"]] == ["bank-loop"]
+    assert simulate_main(["--list"]) == 0
+    assert "bank-changed-template" in capsys.readouterr().out

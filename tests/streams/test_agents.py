@@ -155,6 +155,19 @@ def test_redelivered_events_are_counted_as_duplicates(mapp):
     assert sample(mapp, "mailflow_sender_events_total", sender="care@example.com") == 4
 
 
+def test_redeliveries_under_new_offsets_and_late_events_are_counted(mapp):
+    events = [fake_event(blast_event(i, T0 + 600 * i), offset=i) for i in range(4)]
+    with Sent(mapp):
+        mapp.processor.handle(events)
+        # the same events again at new offsets (an upstream producer retried): not learned twice
+        mapp.processor.handle([fake_event(blast_event(i, T0 + 600 * i), offset=10 + i) for i in range(4)])
+        # a new event 20 minutes late: its bucket has closed; counted, not dropped
+        mapp.processor.handle([fake_event(blast_event(99, T0 + 600 * 3 - 1200), offset=20)])
+    assert sample(mapp, "mailflow_events_duplicate_total") == 4
+    assert sample(mapp, "mailflow_events_late_total") == 1
+    assert sample(mapp, "mailflow_events_processed_total") == 5
+
+
 def test_episode_end_removes_active_alert(mapp):
     with Sent(mapp) as sent:
         mapp.processor.handle([fake_event(blast_event(i), offset=i) for i in range(3)])
