@@ -5,24 +5,16 @@ from __future__ import annotations
 import math
 import sys
 from array import array
-from hashlib import blake2b
 from bisect import bisect_left
+from hashlib import blake2b
 from itertools import islice
 
-from .sketches import _digest8
 
 __all__ = ["Redeliveries"]
 
 _NEG_INF = float("-inf")
 _BIG_ENDIAN = sys.byteorder == "big"
 _BLAKE8 = blake2b(digest_size=8)  # copied per id: cheaper than a new one each time
-
-
-def _digest_int(event_id: str) -> int:
-    """The id's 8-byte BLAKE2b digest (:func:`detectors.sketches.stable_hash64`) as an int."""
-    h = _BLAKE8.copy()
-    h.update(event_id.encode("utf-8", "surrogatepass"))
-    return int.from_bytes(h.digest(), "little")
 
 
 _EMPTY = array("Q")

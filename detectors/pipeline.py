@@ -599,8 +599,7 @@ class Sentinel:
         if triggers:
             facts = Facts(automated, cats or frozenset(), standing, unrelated, False,
                           0 if automated else st.new_count + st.new_prev, repeats,
-                          unrelated >= c.fanout_critical_unrelated, "template_spike" in scores
-                          and scores["template_spike"] >= c.warning_score)
+                          unrelated >= c.fanout_critical_unrelated)
             if cats:
                 facts.reply = event.in_reply_to is not None
                 facts.link = self._outside_link(event.body or "", own)

@@ -60,11 +60,11 @@ class Facts:
     """
 
     __slots__ = ("automated", "categories", "request", "unrelated", "link", "fresh", "loop_repeats",
-                 "fanout_critical", "spike", "reply")
+                 "fanout_critical", "reply")
 
     def __init__(self, automated: bool = False, categories: frozenset[str] = frozenset(), request: str | None = None,
                  unrelated: int = 0, link: bool = False, fresh: int = 0, loop_repeats: int = 0,
-                 fanout_critical: bool = False, spike: bool = False, reply: bool = False) -> None:
+                 fanout_critical: bool = False, reply: bool = False) -> None:
         self.automated = automated
         self.categories = categories
         self.request = request
@@ -73,7 +73,6 @@ class Facts:
         self.fresh = fresh  # messages of this (free-text) template to never-mailed recipients, recently
         self.loop_repeats = loop_repeats
         self.fanout_critical = fanout_critical  # the fan-out detector says critical on its own
-        self.spike = spike  # the template's volume is far outside its learned range
         self.reply = reply  # the message answers another (``in_reply_to``)
 
 

@@ -27,7 +27,7 @@ def test_below_the_warning_score_nothing_alerts():
 
 @pytest.mark.parametrize("detector", ["template_spike", "template_novelty"])
 def test_volume_alone_never_pages(detector):
-    sev, harm = P.decide(detector, 1.0, Facts(automated=True, spike=True))
+    sev, harm = P.decide(detector, 1.0, Facts(automated=True))
     assert (sev, harm) == ("warning", ())
 
 
