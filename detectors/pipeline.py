@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from datetime import datetime, timezone
 from hashlib import blake2b
 
-from .alerts import Alert
+from .alerts import Alert, rfc3339
 from .config import SentinelConfig
 from .dedup import Redeliveries
 from .episodes import EpisodeEnd, Episodes
@@ -44,11 +43,6 @@ def _close_bucket(det: VolumeSpike, prev: int, count: int, bucket: int, bucket_s
     start = prev * bucket_seconds
     det.learn_one({"value": count, "ts": start if local is None else local(start)})
     det.learn_gap(min(bucket - prev - 1, 100_000))
-
-
-def _day(ts: float) -> str:
-    """``YYYY-MM-DD`` (UTC) of ``ts``, for summaries."""
-    return datetime.fromtimestamp(ts, tz=timezone.utc).date().isoformat()
 
 
 def _tail(body: str) -> bytes:
@@ -501,7 +495,7 @@ class Sentinel:
                 what = ", ".join(sorted(cats)).replace("_", " ")
                 how = {"new": "a request new for this template", "changed": "new content of an established template",
                        "established": "what this template has asked for since "
-                                      + _day(min(t.asked[x] for x in cats))}[standing]
+                                      + rfc3339(min(t.asked[x] for x in cats))[:10]}[standing]
                 triggers = [(
                     "sensitive_request", s,
                     f"{sender} ({kind}) sent {total} message(s) of template {template} asking recipients "

@@ -252,7 +252,8 @@ def test_a_person_asking_one_customer_to_reply_with_data_is_only_a_warning():
     o = s.process_one(ev(999, T0 + 301 * 3600, agent, cust[3], "Could you please reply with a copy of your "
                          "passport so that we can finish your application?", subject="Re: application",
                          kind="human"))
-    assert all(a.severity == "warning" for a in o.alerts)
+    assert o.scores["sensitive_request"] > 0  # recognised as a request ...
+    assert all(a.severity == "warning" for a in o.alerts)  # ... and never a page
 
 
 def test_a_support_reply_asking_the_customer_for_a_document_raises_nothing():
@@ -292,3 +293,10 @@ def test_people_pointing_to_the_secure_channel_raise_nothing():
         events.append(ev(i, T0 + 300 * i, agents[i % 3], customer(rng), body, subject=f"Your request {i}",
                          kind="human"))
     assert alerts_of(run(s, events), "sensitive_request") == []
+
+
+def test_a_per_sender_time_zone_overrides_the_deployment_one():
+    s = Sentinel(SentinelConfig(timezone="Europe/Berlin", sender_timezones=("Care@Example.com=America/New_York",)))
+    assert s.local_time("care@example.com").name == "America/New_York"
+    assert s.local_time("orders@example.com").name == "Europe/Berlin"
+    assert Sentinel(SentinelConfig()).local_time("care@example.com") is None  # UTC: nothing to convert
