@@ -7,7 +7,10 @@ recall of "is a request" (predicted: :func:`detectors.sensitive.find_requests`
 returns any category; true: ``label == "request"``), the share of true
 positives whose categories match exactly, and the misclassified ids.
 
-    .venv/bin/python bench/sensitive_sentences.py [FILE ...] [--show-text]
+    .venv/bin/python bench/sensitive_sentences.py [FILE ...] [--show-text] [--rules-only]
+
+``--rules-only`` scores the rules without the learned scorer
+(detectors/data/sensitive_model.json), to see what the scorer changes.
 
 Default file: tests/data/sensitive/dev.jsonl. The computation is
 :func:`detectors.sensitive.request_scores`. Exits 0.
@@ -67,7 +70,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("files", nargs="*", type=Path, help=f"JSONL files (default {DEFAULT.relative_to(ROOT)})")
     ap.add_argument("--show-text", action="store_true", help="print the text of misclassified rows")
+    ap.add_argument("--rules-only", action="store_true", help="the rules without the learned scorer")
     args = ap.parse_args(argv)
+    if args.rules_only:
+        import detectors.sensitive as sensitive
+
+        sensitive._MODEL = None
     report(load(args.files or [DEFAULT]), show_text=args.show_text)
     return 0
 

@@ -33,7 +33,9 @@ characters disappear, lower-cased), computed once per text:
    another anchor word, and only where their noun can be;
 2. around each anchor occurrence, the noun regex of its category(ies) finds
    the sensitive noun phrase ("copy of your id", "numero de carte", "codice
-   fiscale", ...);
+   fiscale", ...), including colloquial, abbreviated, regional and misspelt
+   names ("Perso", "Führerausweis", "registro de conducir", "NAS", "RUT",
+   "PPS number", "TFN", "BSB", "CF", "acc no", "pasport"; _NOUNS_COLLOQUIAL);
 3. for each noun, a window of the same sentence (up to 110 characters before,
    90 after; sentences end at . ! ? ; or a blank line, not at "a.u.b." nor at
    a list number "1. ") is
@@ -55,6 +57,9 @@ characters disappear, lower-cased), computed once per text:
      counts as one, and so does a next sentence that asks for "it" ("Your tax
      ID is missing. Please send it to us.") unless it names a sensitive noun
      of its own;
+     An elliptic request of short mail is a cue too: a politeness marker
+     right before the noun and a mail channel right after it ("bitte die
+     Kreditkartendaten per Mail", "graag uw IBAN per mail").
      A pronoun request after the noun in the same sentence is an after cue
      ("comme l'administration exige votre numéro fiscal, merci de nous le
      communiquer", "nos lo indicara", "please send it to us"), and so are Dutch
@@ -71,7 +76,10 @@ characters disappear, lower-cased), computed once per text:
      perdre vos messages,", "damit keine Daten verloren gehen,", "da kein
      Mandat mehr besteht,", "omdat er geen incasso meer loopt,") belongs to the
      other clause: "we'll never ask for your PIN, but
-     please reply with your IBAN" asks for the IBAN), warnings about other
+     please reply with your IBAN" asks for the IBAN; so does the negation of a
+     consequence clause after the noun: "..., otherwise / sonst / anders /
+     sinon / altrimenti / without it we cannot ..."; informal "dont" counts,
+     German colloquial "noch ne Kopie" does not), warnings about other
      people's requests ("emails asking for your password"), the sender's own
      data ("our IBAN", "notre RIB", "unsere IBAN", "il nostro IBAN"), a value
      right after the noun ("IBAN: FR76 ...", "Code lautet 123456"), thanks for
@@ -80,14 +88,27 @@ characters disappear, lower-cased), computed once per text:
      *to* the user, "card ending in", an appointment, payment to an account,
      a card's security code counted as card data), and the secure channel rule.
 
-This module is pure: no I/O, no faust, kafka or prometheus imports.
+4. a learned scorer corrects the rules per category (see "learned request
+   scorer" below): logistic regression over the words around each sensitive
+   noun, trained by scripts/train_sensitive.py on the labelled dev sets and
+   the unit-test sentences, stored in detectors/data/sensitive_model.json. A
+   category the rules find is dropped when the scorer gives it p <= 0.15; one
+   they miss is added when p > 0.7, unless a text-level veto of the rules
+   (sender's own data, a value, thanks, the secure channel) or a negation
+   veto rejected it (thresholds chosen on leave-one-author-set-out folds).
+
+This module is pure: no faust, kafka or prometheus imports; its only I/O is
+reading the stored scorer once at import.
 """
 
 from __future__ import annotations
 
+import bisect
+import json
 import math
 import re
 import unicodedata
+from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from river import base
@@ -266,13 +287,13 @@ _FAMILIES = {
          "en s kopie"),
     ],
     "passport": [
-        ("reisepass", "es e kopie nummer daten foto bild"),
-        ("passkopie passnummer passfoto", ""),
-        ("paspoort vreemdelingenpaspoort", "en nummer kopie gegevens foto"),
+        ("reisepass", "es e kopie nummer daten foto bild seite scan"),
+        ("passkopie passnummer passfoto passdaten passangaben", ""),
+        ("paspoort vreemdelingenpaspoort", "en nummer kopie gegevens foto pagina fotopagina scan"),
         ("kinderreisepass", "es e"),
     ],
     "drivers_licence": [
-        ("fuhrerschein fuehrerschein", "s e kopie nummer karte daten"),
+        ("fuhrerschein fuehrerschein fahrausweis", "s e es kopie nummer karte daten"),
         ("rijbewijs", "nummer kopie"),
     ],
     "national_id": [
@@ -288,8 +309,9 @@ _FAMILIES = {
     "card_number": [
         ("kartennummer kreditkartennummer kartendaten kreditkartendaten karteninformationen "
          "kreditkarteninformationen kartenprufnummer prufnummer kartenprufziffer kreditkarte debitkarte "
-         "sicherheitsnummer kartensicherheitsnummer", "n"),
+         "sicherheitsnummer kartensicherheitsnummer prufziffer", "n"),
         ("kaartnummer creditcardnummer creditcardgegevens kaartgegevens pasnummer betaalpasnummer", "s"),
+        ("bankpas betaalpas", "nummer gegevens"),
     ],
     "password": [
         ("passwort kennwort zugangsdaten anmeldedaten logindaten einmalpasswort einmalcode bestatigungscode "
@@ -308,6 +330,7 @@ _NOUNS = {
         r"photo\s+(?:id|identification)\b",
         r"picture\s+id\b",
         r"government[- ]?issued\s+(?:photo\s+)?(?:id|identification)\b",
+        r"state\s+(?:issued\s+)?(?:photo\s+)?id\b",
         r"(?:copy|photo|picture|scan|image|selfie)\s+(?:of|with)\s+(?:your|an?|the)\s+(?:valid\s+)?(?:id|identification)\b",
         r"(?:your|a)\s+valid\s+(?:id|identification)\b",
         r"your\s+id\b(?!\s*(?:number|no\b|#|:|\d|is\b|was\b|will\b|has\b))",
@@ -387,7 +410,7 @@ _NOUNS = {
         r"numero\s+(?:de\s+|da\s+|di\s+)?(?:la\s+)?(?:seguridad|seguranca|previdenza)\s+social[e]?",
         r"seguridad\s+social",
         r"seguranca\s+social",
-        r"\b(?:nss|nif|nie|niss|cpf|curp|rfc|bsn|avs|ahv)\b(?:[- ]?(?:nummer|nr|number|numero)\b)?",
+        r"\b(?:nss|nif|nie|niss|cpf|curp|rfc|bsn|avs|ahv|cuit|cuil|tin)\b(?:[- ]?(?:nummer|nr|number|numero)\b)?",
         r"numero\s+(?:avs|ahv|de\s+(?:su\s+|tu\s+|la\s+)?cedula)\b",
         r"numero\s+(?:de|del|do)\s+(?:su\s+|tu\s+)?(?:dni|nie|nif|documento(?:\s+(?:nacional\s+)?de\s+identidad)?"
         r"|carnet\s+de\s+identidad)",
@@ -503,9 +526,92 @@ _NOUNS = {
         r"credenciais(?:\s+de\s+acesso)?",
         # NL
         r"code\s+die\s+(?:u|je|jij)\s+(?:[\w-]+\s+){0,4}?(?:ontvangen|gekregen)",
+        # any language: a code sent by text message ("un code par SMS", "un codigo por SMS") or
+        # one of so many digits ("code a six chiffres", "codice di sei cifre", "sechsstelliger Code")
+        r"(?:codes?|codigos?|codice|codici)\s+(?:\w+\s+){0,2}?(?:par|por|per|via|by|in|pelo|em)\s+(?:sms|texto|text)\b",
+        r"(?:codes?|codigos?|codice|codici)\s+(?:a|de|di|com|van|met)\s+(?:\d+|quatre|six|huit|cuatro|seis|ocho|quattro|sei"
+        r"|otto|quatro|oito|vier|zes|acht)\s+(?:chiffres|digitos|cifre|cijfers)\b",
+        r"(?:\d|vier|sechs|acht)[- ]?stellige[nmrs]?\s+(?:sms-?)?(?:code|pin|tan)\b",
+        r"(?:\d|vier|zes|acht)[- ]?cijferige\s+(?:sms-?)?(?:code|pincode)\b",
+        r"mdp\b",
+        r"codes?\s+a\s+usage\s+unique",
+        r"(?:codes?|codigos?|codice|pin)\s+(?:\w+\s+)?(?:mb\s*way|digipass)\b",
         r"(?:ontvangen|toegestuurde|erhaltenen?|zugesandten?|zugeschickten?|empfangenen?)\s+(?:sms-?)?(?:code|tan|pin)\b",
     ],
 }
+# Colloquial, abbreviated, regional and misspelt names of the sensitive nouns
+# (general vocabulary of each language and country, not the phrasing of any
+# one mail): "Perso", "Führerausweis" (CH), "registro de conducir" (AR), "NAS"
+# (QC), "RUT" (CL), "PPS number" (IE), "TFN"/"BSB" (AU), "CF" (IT), "acc no",
+# "pasport", ... The rules still need a request cue around them.
+_NOUNS_COLLOQUIAL = {
+    "id_document": [
+        r"perso\b(?![- ]?(?:nummer|nr)\b)",
+        r"(?:ihre[nrs]?|deine[nrs]?|je|uw|jouw)\s+id\b(?![- ]?(?:nummer|nr|number)\b)",
+        r"id[- ]?bewijs\b",
+        r"credencial\s+(?:para\s+votar|de\s+elector|del\s+ine|de\s+identidad)",
+        r"cartao\s+(?:de|do)\s+cidadao",
+        r"(?:ur|yr)\s+id\b(?!\s*(?:number|no\b|#|:|\d))",
+    ],
+    "passport": [
+        r"(?:pasports?|passorts?|passprots?|passporrts?|pasaportes?|pasaporte|passaprt|passports?)\b",
+    ],
+    "drivers_licence": [
+        rf"drivers?{_AP}?s?\s*(?:lisen[cs]es?|liscen[cs]es?|licen[cs]|lic)\b",
+        r"(?:your|ur|yr|a|the)\s+(?:full\s+|valid\s+|uk\s+|photocard\s+|current\s+)?licen[cs]es?\b"
+        r"(?!\s+(?:key|keys|code|fee|fees|agreement|plate|plates|number\s+plate|server|file|terms|renewal))",
+        r"(?:licencia|registro|carnet|carne|permiso|pase)\s+de\s+(?:conducir|manejar|manejo|conductor)",
+        r"brevete\b",
+        r"(?:deinen|ihren|den)\s+lappen\b",
+        r"(?:fuhrerausweis|fahrerlaubnis|lernfahrausweis)(?:es|e|kopie)?\b",
+    ],
+    "national_id": [
+        r"pps(?:n\b|\s+(?:numbers?|no\b))",
+        r"(?:tfn|ppsn|nino|itin|rut|ruc|nit|nuss|pis|svnr)\b",
+        r"aadhaa?r(?:\s+(?:card|numbers?|no\b))?",
+        r"pan\s+(?:card|numbers?|no\b)",
+        r"sin\s+(?:numbers?|no\b|#)",
+        r"ss\s*(?:numbers?|no\b|#)",
+        r"nas\b",
+        rf"(?:numero\s+{_D})?assurance\s+sociale",
+        r"numero\s+de\s+identificacion\s+tributaria",
+        r"cf\b",
+        r"(?:versicherungsnummer|sozialversicherungsnr|steueridnr|steueridentnummer|sv-?nr)\b",
+    ],
+    "bank_account": [
+        r"acc\s+(?:numbers?|no\b|#|nr\b)",
+        r"bsb\b",
+        r"bank\s+(?:deets|detials|detail|dets|acc|acct|account\s+(?:info|no\b))\b",
+        r"(?:nro|num|no|n)\s*\.?\s*(?:de|da|di|del)\s+(?:su\s+|tu\s+|la\s+|sua\s+|tua\s+)?(?:cuenta|conta|conto)\b",
+        r"(?:kontonr|ktonr|rekeningnr|bankrekeningnr)\b",
+    ],
+    "card_number": [
+        r"cc\s+(?:numbers?|details|info|no\b|#)",
+        r"card\s+(?:num|nbr|#|deets|info)\b",
+        r"(?:tarjeta|cartao|carta)\s+(?:de\s+)?(?:credito|debito|bancari[ao]|prepagata|prepago|pre-pago)",
+        r"(?:tu|su)\s+tarjeta\b(?!\s+de\s+(?:residencia|residente|identidad|embarque|transporte|socio|cliente"
+        r"|fidelidad|sanitaria|estudiante))",
+        r"(?:seu|teu)\s+cartao\b(?!\s+(?:de|do)\s+cidadao)",
+        r"(?:numero\s+de\s+(?:votre\s+|ta\s+|la\s+)?)?cb\b",
+        r"(?:girokarte|eckarte|ec-karte|bankkarte|visakarte|pinpas|pinpasnummer|bancomat|postepay)\b",
+    ],
+    "password": [
+        r"(?:pasword|passwrod|passowrd|paswords|passwd|pword)\b",
+        r"(?:your|ur|the|yr)\s+log[- ]?ins?\b(?!\s+(?:page|link|screen|button|attempts?|area|portal|here|form|issue|problem))",
+        r"(?:mfa|auth|login|access|sign[- ]?in|2-?fa)\s+codes?\b",
+        r"codes?\s+(?:de\s+)?(?:validation|connexion|activation|authentification)",
+        r"usuario\s+y\s+(?:clave|contrasena)",
+        r"clave\s+(?:dinamica|token|de\s+(?:internet|home\s*banking|banca)|del\s+(?:banco|home\s*banking))",
+        r"(?:codigo|clave|numero)\s+(?:del\s+)?token\b",
+        r"(?:codigos?|codes?)\s+(?:de|a)\s+(?:\d+|cuatro|seis|ocho|six|quatre|huit)\s+(?:cifras|digitos)\b",
+        r"code\s+(?:van|uit)\s+(?:je|uw|de)\s+(?:digipass|bankapp|sms|app|e-?dentifier|scanner|kaartlezer)",
+        r"(?:zugangscode|anmeldecode|logincode|einmalkennwort)(?:s|e)?\b",
+    ],
+}
+for _cat, _pats in _NOUNS_COLLOQUIAL.items():
+    _NOUNS[_cat].extend(_pats)
+del _cat, _pats
+
 for _cat, _fams in _FAMILIES.items():
     _NOUNS[_cat].extend(_family(s, e)[0] for s, e in _fams)
 
@@ -602,7 +708,7 @@ _ANCHORS = {
         patente motorista habilitacao cnh""",
     "national_id": """social ssn insurance national tax taxpayer securite secu vitale nir fiscal
         steuer steuerid sv seguridad seguranca previdenza nss nif nie niss cpf curp rfc bsn dni documento
-        utr ni id identity identification identite identidad identidade identita cidadao rg
+        utr ni tin cuit cuil id identity identification identite identidad identidade identita cidadao rg
         ausweises personalausweises identiteitsbewijs identiteitskaart kaart
         identificacion identificacao contribuinte utente afiliacion fiscale sanitaria sofi avs ahv cedula""",
     "bank_account": """iban rib bancaire bancaires bank banking routing sort deposit bancarios bancarias
@@ -612,8 +718,20 @@ _ANCHORS = {
     "password": """password passwords passcode passcodes passphrase passphrases pwd pin otp code codes
         credentials passe identifiants tan daten login signin connexion acceso acesso accesso
         phototan chiptan contrasena contrasenas senha senhas clave codigo codigos
-        codice codici credenciales credenziali credenciais""",
+        codice codici credenciales credenziali credenciais mdp""",
 }
+# anchors of the colloquial names (_NOUNS_COLLOQUIAL); common words are pair anchors (below)
+_ANCHORS["id_document"] += " perso idbewijs credencial"
+_ANCHORS["passport"] += " pasport pasports passort passorts passprot passprots passporrt passporrts passaprt"
+_ANCHORS["drivers_licence"] += (" lisence lisense lisences lisenses liscence liscense licenc licens lic manejar brevete"
+                                " lappen fuhrerausweis fuhrerausweises fuhrerausweise fuhrerausweiskopie fahrerlaubnis"
+                                " lernfahrausweis")
+_ANCHORS["national_id"] += (" pps ppsn tfn nino itin rut ruc nit nuss pis svnr aadhar aadhaar nas assurance tributaria"
+                            " cf versicherungsnummer sozialversicherungsnr steueridnr steueridentnummer")
+_ANCHORS["bank_account"] += " acc bsb kontonr ktonr rekeningnr bankrekeningnr"
+_ANCHORS["card_number"] += " cc cb girokarte eckarte bankkarte visakarte pinpas pinpasnummer bancomat postepay"
+_ANCHORS["password"] += (" pasword passwrod passowrd paswords passwd pword logins clave token"
+                         " zugangscode zugangscodes anmeldecode logincode einmalkennwort")
 for _cat, _fams in _FAMILIES.items():
     _ANCHORS[_cat] += " " + " ".join(w for s, e in _fams for w in _family(s, e)[1])
 _ANCHOR_CATS: dict[str, tuple[str, ...]] = {}
@@ -632,7 +750,8 @@ _ANCHOR_BYTES = frozenset(w.encode("ascii") for w in _ANCHOR_CATS)
 #: Common words that anchor a noun only in a text that holds another anchor
 #: word ("account number", "numero de compte"): they are no part of the
 #: pre-check, so plain text ("your account page") stays on the fast path.
-_PAIR_ANCHORS = {"bank_account": "account acct compte"}
+_PAIR_ANCHORS = {"bank_account": "account acct compte", "national_id": "pan sin ss",
+                 "drivers_licence": "registro carnet carne pase conductor"}
 for _cat, _words_ in _PAIR_ANCHORS.items():
     for _w in _words_.split():
         _ANCHOR_CATS[_w] = _ANCHOR_CATS.get(_w, ()) + (_cat,)
@@ -1084,14 +1203,18 @@ _NEGATION_WORDS = frozenset(b"""
 _NEGATION_GROUPS = (
     # EN / FR
     ("""no do does will would should must shall may don doesn won wouldn shouldn mustn not be ne n pas
-        plus""",
+        plus dont doesnt wont wouldnt shouldnt mustnt""",
      r"(?=[nbdwsmpuoia])(?:"
      r"no\s+(?:one|need|longer)\b"
      rf"|(?:do|does|will|would|should|must|shall|may)\s*(?:not\b|n{_AP}t\b)(?!\s+(?:forget|hesitate|ignore|delay|wait|miss))"
      rf"|(?:don|doesn|won|wouldn|shouldn|mustn){_AP}t\b(?!\s+(?:forget|hesitate|ignore|delay|wait|miss))"
+     # informal spelling without the apostrophe ("pls dont email me ...")
+     r"|(?:dont|doesnt|wont|wouldnt|shouldnt|mustnt)\b(?!\s+(?:forget|hesitate|ignore|delay|wait|miss))"
      r"|not\s+(?:be\s+)?(?:required|needed|necessary|ask|request)"
      r"|be\s+(?:wary|careful|cautious)|under\s+no\s+circumstances|on\s+no\s+account|in\s+no\s+case|at\s+no\s+time"
-     rf"|ne\s+(?!pas\s+(?:oubli|hesit|ignor|tard))|n{_AP}\s*(?!oubli|hesit|ignor|attend)"
+     # not German colloquial "ne" (= eine: "schick mir noch ne Kopie")
+     r"|(?<!noch )(?<!mal )(?<!mir )(?<!uns )(?<!bitte )(?<!kurz )(?<!einfach )(?<!schnell )(?<!auch )"
+     rf"ne\s+(?!pas\s+(?:oubli|hesit|ignor|tard))|n{_AP}\s*(?!oubli|hesit|ignor|attend)"
      r"|pas\s+(?:besoin|necessaire)|plus\s+besoin"
      r")"),
     # EN / FR: messages or people that ask for data (the verbs are the triggers)
@@ -1660,10 +1783,14 @@ _FOLLOW_VERBS = frozenset(b"""
     senden schicken ubermitteln mailen leiten reichen laden geben teilen nennen schick sende leite gib
     stuur stuurt mailt upload voeg geef toesturen opsturen doorsturen sturen mailen geven doorgeven
     envie mande anexe remeta envia manda anexa encaminhe indique informe
+    shoot flick drop pass ping fire passa
+    pasar pasas envias mandas reenvias reenvia pasa
+    mandare inviare girare rimandare scrivere inoltrare mandi invii giri scrivi inoltri rimandi manderesti
+    invieresti gireresti
 """.split())
 _FOLLOW_PRONOUNS = frozenset(b"""
     it them le la les l ihn sie es diese diesen dieses hem het deze dit ze o a os as lo los las nos
-    both beide beides ambos ambas entrambi entrambe deux that this the die mo ma mos mas
+    both beide beides ambos ambas entrambi entrambe deux that this the die mo ma mos mas li
 """.split())
 _FOLLOW = re.compile(
     r"\b(?:"
@@ -1687,8 +1814,15 @@ _FOLLOW = re.compile(
     r"|(?:stuur|stuurt|mail|mailt|upload|voeg|geef)\s+(?:u\s+)?(?:hem|het|deze|dit|ze)\b"
     r"|(?:hem|het|deze|ze|die|dit)\s+(?:[\w-]+\s+){0,8}?(?:bezorgen|aanleveren|toesturen|opsturen|doorsturen|sturen|mailen|geven|doorgeven)\b"
     r"|(?:envie|mande|anexe|remeta|envia|manda|anexa|encaminhe|indique|informe)-(?:nos-|me-)?(?:o|a|os|as|lo|la|los|las)\b"
-    r"|(?:reencaminhar|encaminhar|reenviar|enviar|mandar|remeter|reencaminhe|encaminhe|envie|mande)-(?:mo|ma|mos|mas|no-lo"
+    r"|(?:reencaminhar|encaminhar|reenviar|enviar|mandar|remeter|reencaminhe|encaminhe|envie|mande|manda|envia|passa)-(?:mo|ma|mos|mas|no-lo"
     r"|no-la|nos-lo|nos-la)\b"
+    # colloquial: "shoot it over", "flick it to me"; the pronoun before the verb ("me lo puedes reenviar",
+    # "me lo mandi", "me la puoi girare")
+    r"|(?:shoot|flick|drop|pass|ping|fire)\s+(?:us\s+|me\s+)?(?:it|them)\b"
+    r"|(?:me|nos)\s+(?:lo|la|los|las)\s+(?:\w+\s+)?(?:r?enviar|mandar|pasar|r?envias|mandas|pasas|r?envia|manda|pasa"
+    r"|mande|envie)\b"
+    r"|(?:me|ce)\s+(?:lo|la|li|le)\s+(?:\w+\s+)?(?:mandare|inviare|girare|rimandare|scrivere|inoltrare|mandi|invii|giri"
+    r"|scrivi|inoltri|rimandi|manderesti|invieresti|gireresti)\b"
     r")"
 )
 # Spanish and Italian attach the pronoun to the verb: any of these words is a follow-up request.
@@ -1704,6 +1838,8 @@ _FOLLOW_FUSED = frozenset(b"""
     mandali mandale inviaceli inviacele mandaceli mandacele inoltrarmelo inoltrarmela inoltramelo inoltramela
     inoltracelo girarmelo girarmela girami rimandarmelo rimandarmela rimandamelo reenviarmelo reenviamelo reenviarnoslo
     reenvienoslo
+    giramelo giramela passamelo passamela scrivimelo scrivimela dammelo dammela mandamelo reenviamelo reenviamela
+    pasamelos pasamelas mandamelos mandamelas
 """.split())
 
 
@@ -1779,12 +1915,33 @@ _BUT = re.compile(r",\s*(?:but|mais|aber|sondern|pero|sino|ma|maar|mas|porem)\b"
 #: Words of a clause that may carry a negation of its own (conditional, contrast).
 _CLAUSE_WORDS = _CONDITIONAL_WORDS | _BUT_WORDS
 
+# A consequence clause after the noun ("..., otherwise we cannot pay you",
+# "sonst kann die Abrechnung nicht erstellt werden", "anders kan ik je niet
+# aanmelden", "sinon nous ne pourrons pas", "altrimenti non riusciamo",
+# "without it we cannot ..."): its negation is about what happens without the
+# data, not about the request; the negation tests read the text without it.
+_CONSEQUENCE_WORDS = frozenset(b"""
+    otherwise else sonst ansonsten andernfalls anders sinon autrement sans faute altrimenti senno contrario
+    senao zoniet zo without ohne sin senza zonder sem
+""".split())
+_CONSEQUENCE = re.compile(
+    r"\b(?:otherwise|or\s+else|sonst|ansonsten|andernfalls|anders|sinon|autrement|sans\s+quoi|faute\s+de\s+quoi"
+    r"|altrimenti|senno|(?:in|de\s+lo|en\s+caso|caso)\s+contrario|senao|zo\s+niet|zoniet"
+    r"|without\s+(?:it|them|this|these|which)|ohne\s+(?:sie|diese[nms]?|dies|das|ihn)"
+    r"|sans\s+(?:cela|ceci|ces|eux|lui|elle|elles|ce\s+document|ces\s+documents)"
+    r"|sin\s+(?:ella|el|ellos|ellas|esto|eso|estos|estas|esos|esas|los|las)"
+    r"|senza\s+(?:di\s+)?(?:esso|essa|essi|esse|questo|questa|questi|queste|cio|lui|lei|loro)"
+    r"|zonder\s+(?:dit|deze|die|dat|het|hem|ze)|sem\s+(?:ele|ela|eles|elas|isso|isto|estes|estas|esses|essas))"
+    r"\b[^.;!?\n]*"
+)
+
 
 def _negation_view(pre: str, rest: str, awaited: bool) -> str:
     """The text the negation tests read: ``pre`` + ``rest`` (the noun, the rest
     of its sentence and any follow-up sentence) without what ``pre`` holds up
-    to its last contrast (", but"), without the conditional clauses of ``pre``
-    and, when ``awaited``, without the "not received" phrase."""
+    to its last contrast (", but"), without the conditional clauses of ``pre``,
+    without the consequence clauses of ``rest`` (:data:`_CONSEQUENCE`) and,
+    when ``awaited``, without the "not received" phrase."""
     pre_words = _words(pre)
     if not _BUT_WORDS.isdisjoint(pre_words):
         last = None
@@ -1794,8 +1951,44 @@ def _negation_view(pre: str, rest: str, awaited: bool) -> str:
             pre = pre[last.end():]
     if not _CONDITIONAL_WORDS.isdisjoint(pre_words):
         pre = _CONDITIONAL.sub(" ", pre)
+    if not _CONSEQUENCE_WORDS.isdisjoint(_words(rest)):
+        rest = _CONSEQUENCE.sub(" ", rest)
     view = f"{pre}{rest}"
     return _AWAITED.sub(" ", view) if awaited else view
+
+
+def _vetoed(ctx: dict[str, Any] | None, cat: str, kind: str) -> bool:
+    """False, recording in ``ctx["vetoed"][kind]`` that a guard and not a missing
+    cue kept a noun of ``cat`` from counting as a request. ``kind``:
+    "negation", "mention" (a category's mention pattern) or "late" (the
+    sender's own data, a value, thanks, the secure channel, ...: facts of the
+    whole text, which the learned scorer may not overrule)."""
+    if ctx is not None:
+        ctx.setdefault("vetoed", {}).setdefault(kind, set()).add(cat)
+    return False
+
+
+# An elliptic request of short mail: a politeness marker right before the noun
+# (at most three words between: determiners, "noch", "kurz") and a mail channel
+# right after it, no verb ("bitte die Kreditkartendaten per Mail", "pls your
+# passport by email", "graag uw IBAN per mail", "por favor su DNI por correo").
+_ELLIPTIC_WORDS = frozenset(b"""
+    please pls plz plse kindly bitte svp stp favor porfa favore graag aub alstublieft alsjeblieft ajb
+""".split())
+_ELLIPTIC_BEFORE = re.compile(
+    r"\b(?:please|pls|plz|plse|kindly|bitte|svp|stp|por\s+favor|porfa|per\s+favore|graag|aub|alstublieft"
+    r"|alsjeblieft|ajb)[\s,:]+(?:(?!(?:note|noter|notez|beachten|beachte|let|find|see|check|read)\b)[\w'-]+\s+){0,3}$"
+)
+_ELLIPTIC_AFTER = re.compile(
+    r"[\s,]*(?:\([^()]{0,60}\)\s*)?(?:[\w'-]+\s+){0,5}?(?:by|via|per|par|por|pelo|pela|tramite)\s+"
+    r"(?:e-?mail|mail|courriel|correo|correio|whatsapp|sms|text|reply|antwortmail)\b"
+)
+
+
+def _elliptic_cue(pre: str, post: str, pre_words: list[bytes]) -> bool:
+    """Whether the noun between ``pre`` and ``post`` is asked for elliptically (:data:`_ELLIPTIC_BEFORE`)."""
+    return (not _ELLIPTIC_WORDS.isdisjoint(pre_words) and _ELLIPTIC_BEFORE.search(pre) is not None
+            and _ELLIPTIC_AFTER.match(post) is not None)
 
 
 def _is_request(t: str, s: int, e: int, cat: str, ctx: dict[str, Any] | None = None) -> bool:
@@ -1818,23 +2011,24 @@ def _is_request(t: str, s: int, e: int, cat: str, ctx: dict[str, Any] | None = N
     awaited_word = not _AWAITED_WORDS.isdisjoint(pre_words) or not _AWAITED_WORDS.isdisjoint(post_words)
     follow = None
     if (not awaited_word and not colon and _ANY_BEFORE_WORDS.isdisjoint(pre_words)
-            and _CUE_AFTER_WORDS.isdisjoint(post_words)):
+            and _CUE_AFTER_WORDS.isdisjoint(post_words) and _ELLIPTIC_WORDS.isdisjoint(pre_words)):
         # no cue word at all (most mentions): only a follow-up sentence can ask
         # for it, and not when the sentence holds a negation word (a shortcut)
         if _CLAUSE_WORDS.isdisjoint(pre_words) and not _NEGATION_WORDS.isdisjoint(pre_words):
-            return False
+            return _vetoed(ctx, cat, "negation")
         follow = _follow_up(t, e)
         if follow is None:
             return False
     awaited = awaited_word and _AWAITED.search(window) is not None
     words = _words(window)
-    special = awaited or not _CLAUSE_WORDS.isdisjoint(pre_words)
+    special = awaited or not _CLAUSE_WORDS.isdisjoint(pre_words) or not _CONSEQUENCE_WORDS.isdisjoint(words)
     if not special and _negation_word(words):
-        return False  # a negation word of the sentence vetoes whatever the cue (a shortcut)
+        return _vetoed(ctx, cat, "negation")  # a negation word of the sentence vetoes whatever the cue (a shortcut)
     rest = window[len(pre):]
     if follow is None and not awaited and not colon and not (
         (not _CUE_BEFORE_WORDS.isdisjoint(pre_words) and _cue_before(pre, pre_words))
         or _link_cue(t, pre, pre_words)
+        or _elliptic_cue(pre, post, pre_words)
         or (((not _CUE_AFTER_WORDS.isdisjoint(post_words) and _cue_after(post, post_words))
              or _passive_before(pre, pre_words))
             and (cat not in _DOCUMENTS or _transferable(t, s, e, words)))
@@ -1846,19 +2040,22 @@ def _is_request(t: str, s: int, e: int, cat: str, ctx: dict[str, Any] | None = N
         window = f"{window} {follow}"
         rest = f"{rest} {follow}"
         words = _words(window)
+        special = special or not _CONSEQUENCE_WORDS.isdisjoint(words)
     view, view_words = window, words
     if special:
         view = _negation_view(pre, rest, awaited)
         view_words = _words(view)
     if _negation_word(view_words):
-        return False
+        return _vetoed(ctx, cat, "negation")
     guard = _MENTION_GUARDS.get(cat)
     gate = _GUARD_WORDS.get(cat)
     if guard is not None and (gate is None or not gate.isdisjoint(words)) and guard.search(_without_urls(window)):
-        return False
+        return _vetoed(ctx, cat, "mention")
     if _negation_phrase(view, view_words):
-        return False
-    return not _late_veto(t, s, e, cat, pre, post, window, words, ctx)
+        return _vetoed(ctx, cat, "negation")
+    if _late_veto(t, s, e, cat, pre, post, window, words, ctx):
+        return _vetoed(ctx, cat, "late")
+    return True
 
 
 # "Update your card details", a cue only when the text has a link to do it at
@@ -2006,6 +2203,332 @@ def _requests_in(t: str, ctx: dict[str, Any] | None = None, hits: Iterable[bytes
     return frozenset(found)
 
 
+# ---------------------------------------------------------------------------
+# learned request scorer (beside the rules)
+#
+# The rules above decide from listed cue phrases and guards; on text written
+# by another author they miss requests phrased in ways they do not list and
+# accept some mentions. A small logistic-regression scorer, trained on the
+# labelled dev sets by scripts/train_sensitive.py and stored in
+# detectors/data/sensitive_model.json, reads the words around each sensitive
+# noun (found by the same noun regexes) and gives, per category, the
+# probability that the mail asks for it. The two are combined per category:
+# a category the rules find is dropped only when the model is confident it is
+# no request (p < veto), and a category the rules miss is added only when the
+# model is confident it is one (p > rescue) and no text-level or negation veto
+# of the rules rejected it (_BLOCKING_VETOES). Scoring is a sum of stored
+# weights over features listed in text order, compared with the logits of the
+# two thresholds (no exp, no set or hash order): identical on any Python.
+
+_MODEL_FILE = Path(__file__).resolve().parent / "data" / "sensitive_model.json"
+# Sentence ends for the model's context (no colon: "Your IBAN: please send it").
+_MODEL_SPLIT = re.compile(r"[.!?;\n]+(?=\s|$)|\n")
+_MODEL_STEM = 5  # words are also represented by their first 5 letters (inflections, compounds)
+_MODEL_NEAR = 5  # words this close to the noun get "near" features as well
+
+
+# Word classes for the scorer: generic function words and verbs of each language,
+# so that what is learned from one language's negation or upload carries over to
+# another's and to unseen inflections. A token's class is a feature beside the token.
+_MODEL_CLASSES = {
+    "NEG": """not no never nor none nothing dont don't doesnt doesn't didnt didn't wont won't cannot cant can't
+        isnt isn't arent aren't shouldnt shouldn't mustn't without
+        ne n' pas jamais aucun aucune rien ni sans inutile
+        nicht nie niemals kein keine keinen keinem keiner keines nichts ohne weder
+        nunca jamas ningun ninguna ninguno nada tampoco sin
+        non mai nessun nessuno nessuna niente nulla senza ne
+        niet nooit geen niets zonder noch
+        nao nunca jamais nenhum nenhuma nada nem sem""",
+    "CHANNEL": """app apps application appli aplicacion aplicacao aplicativo applicazione portal portale portail
+        portaal banking onlinebanking internetbanking homebanking bankingapp espace area zona postfach
+        kundenportal kundenbereich klantomgeving omgeving secure sicher securise sicuro seguro segura
+        beveiligd beveiligde veilig sicheren sicheres securisee riservata reservada privada privee
+        online website site sito web plateforme plataforma piattaforma platform plattform""",
+    "UPLOAD": """upload uploading uploaded uploaden upload hochladen hochzuladen laden telecharger televerser
+        televersez telechargez deposer deposez subir suba subalo cargar carga caricare carica caricate
+        caricalo carregar carregue anexe""",
+    "MAIL": """email emails mail mails e courriel courriels correo correos mensaje message messages nachricht
+        messaggio bericht berichten mensagem reply repondre repondez reponse antwort antworten antworte
+        beantworten responder responda respuesta rispondere rispondi risposta beantwoorden antwoord
+        reageer resposta responda attach attached attachment piece jointe anhang anhangen adjunto
+        adjunte allegato allegare bijlage anexo whatsapp sms""",
+    "INSTEAD": """instead rather statt anstatt sondern lieu plutot lugar vez invece anziche plaats""",
+    "PLEASE": """please pls kindly merci veuillez svp stp bitte favor gentilmente cortesemente per favore
+        gelieve graag alstublieft aub vriendelijk""",
+    "NEED": """need needs needed require required requires requirement must mandatory necessary
+        besoin requis requise necessaire obligatoire devez devrez faut exige
+        benotigen benotigt brauchen braucht erforderlich notwendig verpflichtet pflicht mussen musst muss
+        necesitamos necesita necesario necesaria obligatorio obligatoria requiere debe deberá
+        bisogno serve servono necessario necessaria obbligatorio richiesto richiesta deve dovra
+        nodig vereist verplicht moet moeten noodzakelijk
+        precisamos precisa necessario necessaria obrigatorio obrigatoria deve devera""",
+    "MISSING": """missing still yet outstanding manque manquant manquante encore fehlt fehlen fehlende noch ausstehend
+        falta faltan pendiente todavia aun manca mancano ancora mancante ontbreekt ontbreken nog faltam
+        ainda pendente""",
+    "RECEIVED": """received receipt thank thanks recu recue recus merci erhalten danke dank vielen recibido
+        recibimos gracias ricevuto ricevuti grazie ontvangen bedankt dank recebido recebemos obrigado
+        obrigada already deja bereits schon ya gia al ja""",
+    "OUR": """our ours notre nos unser unsere unseren unserer unserem nuestro nuestra nuestros nuestras
+        nostro nostra nostri nostre onze ons nosso nossa nossos nossas""",
+    "PERSON": """desk counter comptoir guichet agence schalter filiale mostrador oficina ventanilla sucursal
+        sportello filiale balie loket kantoor balcao agencia bring apporter munir mitbringen traer portare
+        meenemen trazer present presenter presentez vorzeigen vorlegen mostrar mostri tonen""",
+    "FRAUD": """phishing fraud fraudulent scam scams suspicious fraude frauduleux arnaque betrug betruger
+        verdachtig estafa sospechoso truffa truffe sospetto oplichting oplichters verdacht golpe golpes
+        suspeito criminals criminels kriminelle delincuentes criminali criminelen criminosos""",
+    "SEND": """send sending sent forward provide share submit supply give transmit mail email return
+        envoyer envoyez envoie envoyes transmettre transmettez fournir fournissez communiquer communiquez
+        adresser adressez faire parvenir joindre joignez partager
+        senden schicken sende schicke zusenden zuschicken ubermitteln ubersenden mitteilen weiterleiten
+        weitergeben geben nennen zukommen mailen
+        enviar envie envienos mandar mande remitir facilitar proporcionar compartir indicar comunicar
+        inviare invia inviaci inviate mandare mandaci trasmettere fornire condividere comunicare indicare
+        sturen stuur sturen opsturen toesturen mailen doorgeven geven bezorgen delen verstrekken
+        enviar envie enviem mandar mande encaminhar fornecer partilhar compartilhar informar indicar""",
+}
+# Request intent in short, informal mail (generic vocabulary of each language):
+# politeness markers and their abbreviations, question forms that ask the reader
+# to do something, and colloquial send / reply / forward verbs, with the
+# enclitic imperatives of es / it / pt ("mandame", "giramelo", "manda-mo").
+_MODEL_CLASSES_INFORMAL = {
+    "PLEASE": """plz plse pleas pleeze thx thanx ty ta cheers porfa porfis porfavor xfa pf pfv fav favore
+        plait gentileza bitteschon bittesehr danke alsjeblieft ajb svp stp aub asap urgente dringend urgent""",
+    "ASK": """can could would will u you canst peux pouvez pourriez pourrais pourrait peut tu vous
+        kannst konnen konnten konntest konnt konntet durfen darf wurden wurdest mogen mochten
+        puedes puede podrias podria pueden podrian podes pode poderia poderias podem puoi puo potresti potrebbe
+        potete potreste potrebbero kun kunt kan zou zouden wil wilt""",
+    "SEND": """text texting shoot flick drop pass fwd forward ping dm whatsapp resend reply
+        envoie envoies envoyer renvoie renvoyer renvoyez transfere transferer transferez balance file
+        schick schickst schickt schicken schicke sende sendest maile mailst weiterleiten zusenden
+        manda mandame mandamelo mandamela mandalo mandala mandas mandes pasame pasamelo envia enviame enviamelo
+        reenvia reenviame reenvias reenviar
+        mandami mandamelo mandamela mandaci mandacelo girami giramelo giramela girala giralo inoltra inoltrami
+        rimanda rimandami rimandarmi inviami inviamelo scrivimi passami
+        stuur stuurt stuuren doorsturen doorsturen doormailen mailen mail mailt appen app stuurtje
+        envia envie envias manda-me manda-mo manda-ma mandem reencaminha reencaminhe encaminha passa""",
+    "PERSON": """bring bringing brought carry show showing present presenting airport checkin check-in reception
+        apportez apporter apporte munissez presentez presenter montrez aeroport accueil reception
+        mitbringen mitnehmen mitbringt mitzubringen vorzeigen vorlegen vorweisen dabei flughafen rezeption empfang
+        llevar lleve lleves lleva llevad traer traiga traigas trae muestre muestra mostrar presente presentar
+        aeropuerto recepcion mostrador
+        portare porti porta portate mostrare mostri esibire esibisca aeroporto reception
+        meenemen meebrengen neem breng tonen toon laten luchthaven receptie balie
+        levar leve traga trazer mostre mostrar apresentar apresente aeroporto rececao recepcao""",
+    "MAIL": """courriel mel mail mails e-mail email emails inbox correo correu correio mailtje reply here aqui aqui ici hier qui
+        antwortmail antwort rueckantwort reponse""",
+}
+for _c in sorted(_MODEL_CLASSES_INFORMAL):
+    _MODEL_CLASSES[_c] = _MODEL_CLASSES.get(_c, "") + " " + _MODEL_CLASSES_INFORMAL[_c]
+_MODEL_CLASS_OF: dict[str, str] = {}
+for _c in sorted(_MODEL_CLASSES):
+    for _w in _MODEL_CLASSES[_c].split():
+        _MODEL_CLASS_OF.setdefault(_w, _c)
+del _c, _w
+_MODEL_USE_CLASSES = True
+
+
+_MODEL_WORD = re.compile(r"<url>|<at>|[a-z0-9]+(?:'[a-z]+)?")
+# a link: a URL, or a bare domain with a common top-level domain ("bank-verify.de/login")
+_MODEL_LINK = re.compile(
+    r"(?:https?://|www\.)\S+|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|net|org|info|biz|online|site|app|io|eu"
+    r"|uk|ie|fr|be|ch|lu|de|at|es|mx|ar|co|cl|pe|it|nl|pt|br)\b(?:/\S*)?"
+)
+_MODEL_LINK_HINT = re.compile(r"\.\w|://")  # a dot before a letter or digit: maybe a link
+_MODEL_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+_MODEL_DIGIT = re.compile(r"\d")
+
+
+def _model_tokens(t: str) -> list[str]:
+    """Tokens of a piece of normalised text: words, a link as ``<url>``, a mail
+    address as ``<at>``, a number as ``<d>``."""
+    if "@" in t:
+        t = _MODEL_ADDRESS.sub(" <at> ", t)
+    if "." in t and _MODEL_LINK_HINT.search(t) is not None:
+        t = _MODEL_LINK.sub(" <url> ", t)
+    words = _MODEL_WORD.findall(t)
+    if _MODEL_DIGIT.search(t) is None:
+        return words
+    return ["<d>" if w.isdigit() else w for w in words]
+
+
+def _noun_spans(t: str) -> list[tuple[int, int, str]]:
+    """(start, end, category) of the sensitive nouns of the normalised text ``t``,
+    sorted: the :data:`_NOUN_RES` matches covering an anchor word."""
+    words = _words(t)
+    hits = sorted(_ANCHOR_BYTES.intersection(words) | _PAIR_ANCHOR_BYTES.intersection(words))
+    spans = set()
+    n = len(t)
+    for bword in hits:
+        word = bword.decode("ascii")
+        cats = _ANCHOR_CATS[word]
+        pair = _PAIR_AT.get(word)
+        size = len(word)
+        i = t.find(word)
+        while i >= 0:
+            j = i + size
+            if ((i == 0 or not t[i - 1].isalnum()) and (j == n or not t[j].isalnum())
+                    and (pair is None or pair(t, i, j))):
+                ws, we = max(0, i - _WIN_BEFORE), j + _WIN_AFTER
+                for cat in cats:
+                    for m in _NOUN_RES[cat].finditer(t, ws, we):
+                        if m.end() > i:
+                            if m.start() <= i:
+                                spans.add((m.start(), m.end(), cat))
+                            break
+            i = t.find(word, j)
+    return sorted(spans)
+
+
+def _model_features(t: str) -> tuple[dict[str, list[str]], list[str]]:
+    """Features of the normalised text ``t``: per category it names, and of the whole mail.
+
+    For every noun of a category (:func:`_noun_spans`): the words of its
+    sentence before and after it (whole and stemmed), the nearest ones, the
+    word bigrams of the sentence with the noun masked as ``<N>``, the stems of
+    the previous and next sentences, and the word classes
+    (:data:`_MODEL_CLASSES`) of all those. The mail's features are the stems
+    and classes of all its words; they count for every category. Returns
+    (category -> feature names, mail feature names), each name once, in the
+    order met (categories in :data:`CATEGORIES` order); a category with no
+    noun is absent, and a text without any gives ``({}, [])``.
+    """
+    mentions = _noun_spans(t)
+    if not mentions:
+        return {}, []
+    st = _MODEL_STEM
+    classes = _MODEL_CLASS_OF if _MODEL_USE_CLASSES else {}
+    cuts = [0]
+    cuts.extend(m.end() for m in _MODEL_SPLIT.finditer(t))
+    cuts.append(len(t))
+    sent_tokens: dict[int, list[str]] = {}
+    out: dict[str, dict[str, None]] = {}
+    for s, e, cat in mentions:
+        k = bisect.bisect_right(cuts, s) - 1
+        a, b = cuts[k], cuts[k + 1]
+        pre, post = _model_tokens(t[a:s]), _model_tokens(t[e:b])
+        f = out.get(cat)
+        if f is None:
+            f = out[cat] = {"bias": None, "cat=" + cat: None}
+        for i, w in enumerate(reversed(pre)):
+            f["b:" + w] = f["bs:" + w[:st]] = None
+            c = classes.get(w)
+            if c is not None:
+                f["B:" + c] = None
+            if i < _MODEL_NEAR:
+                f["nb:" + w[:st]] = None
+                if c is not None:
+                    f["NB:" + c] = None
+        for i, w in enumerate(post):
+            f["a:" + w] = f["as:" + w[:st]] = None
+            c = classes.get(w)
+            if c is not None:
+                f["A:" + c] = None
+            if i < _MODEL_NEAR:
+                f["na:" + w[:st]] = None
+                if c is not None:
+                    f["NA:" + c] = None
+        seq = pre + ["<N>"] + post
+        for x, y in zip(seq, seq[1:]):
+            f["g:" + x + "_" + y] = None
+        for kk, tag, up in ((k - 1, "p:", "P:"), (k + 1, "n:", "N:")):
+            if 0 <= kk < len(cuts) - 1:
+                toks = sent_tokens.get(kk)
+                if toks is None:
+                    toks = sent_tokens[kk] = _model_tokens(t[cuts[kk] : cuts[kk + 1]])
+                for w in toks:
+                    f[tag + w[:st]] = None
+                    c = classes.get(w)
+                    if c is not None:
+                        f[up + c] = None
+    mail: dict[str, None] = {}
+    for w in dict.fromkeys(_model_tokens(t)):
+        mail["m:" + w[:st]] = None
+        c = classes.get(w)
+        if c is not None:
+            mail["M:" + c] = None
+    return {cat: list(out[cat]) for cat in CATEGORIES if cat in out}, list(mail)
+
+
+def _load_model(path: Path = _MODEL_FILE) -> dict[str, Any] | None:
+    """The stored scorer: ``weights`` (feature -> float), ``veto`` and ``rescue``
+    logits; None when the file is absent (the rules alone then decide)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            m = json.load(f)
+    except FileNotFoundError:
+        return None
+    return _load_model_dict(m)
+
+
+def _load_model_dict(m: Mapping[str, Any]) -> dict[str, Any]:
+    """The scorer of a stored model dict: thresholds (probabilities) turned into logits."""
+    return {
+        "weights": dict(m["weights"]),
+        "veto": math.log(m["veto"] / (1 - m["veto"])),
+        "rescue": math.log(m["rescue"] / (1 - m["rescue"])),
+    }
+
+
+_MODEL = _load_model()
+
+
+def _model_logits(t: str, model: dict[str, Any] | None = None) -> dict[str, float]:
+    """Category -> logit of "the mail asks for it", for the categories named in the normalised text ``t``."""
+    model = _MODEL if model is None else model
+    if model is None:
+        return {}
+    w = model["weights"]
+    local, mail = _model_features(t)
+    if not local:
+        return {}
+    zm = 0.0
+    for x in mail:
+        v = w.get(x)
+        if v is not None:
+            zm += v
+    out = {}
+    for cat, feats in local.items():
+        z = zm
+        for x in feats:
+            v = w.get(x)
+            if v is not None:
+                z += v
+        out[cat] = z
+    return out
+
+
+def _combine(t: str, rules: frozenset[str], model: dict[str, Any] | None,
+             vetoed: Iterable[str] = ()) -> frozenset[str]:
+    """The rules' categories ``rules`` for the normalised text ``t``, corrected by the
+    scorer ``model`` (None: the rules alone): each category the rules find is kept
+    unless its logit is at most ``model["veto"]``, each other category named in
+    the text is added when its logit exceeds ``model["rescue"]`` and it is not in
+    ``vetoed`` (categories a blocking veto of the rules rejected: text-level,
+    "late", or negation; :func:`_blocked`)."""
+    if model is None:
+        return rules
+    logits = _model_logits(t, model)
+    if not logits:
+        return rules
+    veto, rescue = model["veto"], model["rescue"]
+    keep = [c for c in CATEGORIES if c in logits
+            and (logits[c] > veto if c in rules else (logits[c] > rescue and c not in vetoed))]
+    keep.extend(c for c in rules if c not in logits)
+    return frozenset(keep)
+
+
+#: Kinds of rule veto the scorer may not overrule by adding the category: the
+#: text-level ("late") ones and negation (on the leave-one-set-out folds,
+#: blocking a negated category costs fewer requests than it saves false alarms).
+_BLOCKING_VETOES = ("late", "negation")
+
+
+def _blocked(ctx: Mapping[str, Any]) -> frozenset[str]:
+    """Categories a blocking veto (:data:`_BLOCKING_VETOES`) of the rules rejected in the text of ``ctx``."""
+    vetoed = ctx.get("vetoed", {})
+    return frozenset(c for kind in _BLOCKING_VETOES for c in vetoed.get(kind, ()))
+
+
 def find_requests(text: str) -> frozenset[str]:
     """Categories of sensitive data that ``text`` asks its reader to provide.
 
@@ -2046,12 +2569,20 @@ def find_requests(text: str) -> frozenset[str]:
     >>> find_requests("Laden Sie Ihren Ausweis in der App hoch.")
     frozenset()
     """
+    return _find_requests(text, _MODEL)
+
+
+def _find_requests(text: str, model: dict[str, Any] | None, use_model: bool = True) -> frozenset[str]:
+    """:func:`find_requests` with the scorer ``model`` (or the rules alone: ``use_model=False``)."""
     if not text or not isinstance(text, str):
         return frozenset()
     anchored = _normalised_if_anchored(text)
     if anchored is None:
         return frozenset()
-    return _requests_in(anchored[0], None, anchored[1], anchored[2])
+    t = anchored[0]
+    ctx: dict[str, Any] = {}
+    rules = _requests_in(t, ctx, anchored[1], anchored[2])
+    return _combine(t, rules, model, _blocked(ctx)) if use_model else rules
 
 
 def classify(text: str) -> dict[str, Any]:
@@ -2081,7 +2612,8 @@ def classify(text: str) -> dict[str, Any]:
     t = normalise(text)
     ctx: dict[str, Any] = {}
     anchored = _normalised_if_anchored(text)
-    cats = _requests_in(t, ctx, anchored[1], anchored[2]) if anchored is not None else frozenset()
+    cats = (_combine(t, _requests_in(t, ctx, anchored[1], anchored[2]), _MODEL, _blocked(ctx))
+            if anchored is not None else frozenset())
     secure = ctx.get("secure_veto", False) or ctx.get("secure_text", _secure_text(t))
     return {"categories": cats, "secure_channel": bool(secure), "link": _URL.search(t) is not None}
 
@@ -2274,9 +2806,14 @@ class SensitiveRequest(base.AnomalyDetector):
 
     @staticmethod
     def categories(x: Mapping[str, Any]) -> frozenset[str]:
-        """Categories requested by the message ``x`` (its ``subject`` and ``body``)."""
+        """Categories requested by the message ``x``: its ``categories`` when the caller
+        already ran :func:`find_requests` (the pipeline does, once per content), else
+        :func:`find_requests` on its ``subject`` and ``body``."""
         if not isinstance(x, Mapping):
             return frozenset()
+        given = x.get("categories")
+        if isinstance(given, (frozenset, set, list, tuple)):
+            return frozenset(c for c in given if c in _CATEGORY_ORDER)
         subject = x.get("subject")
         body = x.get("body")
         parts = [p for p in (subject, body) if isinstance(p, str) and p]
@@ -2308,9 +2845,11 @@ class SensitiveRequest(base.AnomalyDetector):
         ----------
         x
             ``subject`` and ``body`` (str, may be missing or None), optional
-            ``automated`` (bool), ``volume`` (messages of this template, a
-            number) and ``unrelated`` (unrelated external recipients, int).
-            Missing or malformed fields count as absent.
+            ``categories`` (what :func:`find_requests` gave for them, if the
+            caller has it: then the text is not scanned again), ``automated``
+            (bool), ``volume`` (messages of this template, a number) and
+            ``unrelated`` (unrelated external recipients, int). Missing or
+            malformed fields count as absent.
         """
         return self._score(x, self.categories(x))[0]
 

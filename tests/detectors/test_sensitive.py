@@ -1899,6 +1899,15 @@ def test_security_code_of_a_card_is_card_data():
 # unchanged word lists and regexes. The optimised module must agree with it on
 # every input.
 
+# The reference is of the rules; find_requests corrects them with the learned scorer
+# (tested apart below, "learned scorer").
+
+
+def _rules(text):
+    """find_requests with the rules alone (no learned scorer)."""
+    return sensitive_module._find_requests(text, None, use_model=False)
+
+
 # a dot after a one-letter word that follows a dot or a space ("a.u.b.", "z. B.") ends nothing,
 # nor one after a list number ("send: 1. a copy")
 _REF_BOUNDARY = re.compile(r"(?:(?<![.\s][a-z])(?<![\s:(]\d)\.|[!?;])(?:\s|$)|\n\s*\n")
@@ -1959,6 +1968,8 @@ def _ref_is_request(t, start, end, cat):
     # the noun first, then a colon and an active cue ("Your IBAN: please reply with it")
     colon = s._COLON.match(post)
     before = before or (colon is not None and s._CUE_BEFORE.search(post[colon.end():]) is not None)
+    # an elliptic request: "bitte die Kreditkartendaten per Mail"
+    before = before or (s._ELLIPTIC_BEFORE.search(pre) is not None and s._ELLIPTIC_AFTER.match(post) is not None)
     after = not s._CUE_AFTER_WORDS.isdisjoint(_ref_words(post)) and s._CUE_AFTER.search(post) is not None
     after = after or (not s._PASSIVE_BEFORE_WORDS.isdisjoint(_ref_words(pre)) and s._PASSIVE_BEFORE.search(pre) is not None)
     # a passive cue asks for a document only in a form that travels by mail
@@ -2131,14 +2142,14 @@ _messages = st.lists(
 @given(_messages)
 def test_find_requests_matches_reference(text):
     assert normalise(text) == _ref_normalise(text)
-    assert find_requests(text) == _ref_find_requests(text)
+    assert _rules(text) == _ref_find_requests(text)
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=200))
 def test_find_requests_matches_reference_on_any_text(text):
     assert normalise(text) == _ref_normalise(text)
-    assert find_requests(text) == _ref_find_requests(text)
+    assert _rules(text) == _ref_find_requests(text)
 
 
 @pytest.mark.parametrize("text", [
@@ -2151,13 +2162,13 @@ def test_find_requests_matches_reference_on_any_text(text):
 ])
 def test_find_requests_matches_reference_odd_inputs(text):
     assert normalise(text) == _ref_normalise(text)
-    assert find_requests(text) == _ref_find_requests(text)
+    assert _rules(text) == _ref_find_requests(text)
 
 
 def test_find_requests_matches_reference_on_tables():
     for text in list(_all_texts()) + list(_lang_texts()) + MORE_POSITIVES + MORE_NEGATIVES + NEGATION_SAMPLES:
         for variant in (text, text.upper(), text.translate(_ACCENTS), _fullwidth(text)):
-            assert find_requests(variant) == _ref_find_requests(variant), variant
+            assert _rules(variant) == _ref_find_requests(variant), variant
 
 
 # ------------------------------------------- classes of phrasing (dev2 generalisation)
@@ -2228,7 +2239,7 @@ CLASS_NEGATIVES = [
 @pytest.mark.parametrize("text, expected", CLASS_POSITIVES)
 def test_phrasing_classes_positive(text, expected):
     assert find_requests(text) == expected
-    assert find_requests(text) == _ref_find_requests(text)
+    assert _rules(text) == _ref_find_requests(text)
 
 
 @pytest.mark.parametrize("text", CLASS_NEGATIVES)
@@ -2328,7 +2339,7 @@ CLASS_NEGATIVES_2 = [
 @pytest.mark.parametrize("text, expected", CLASS_POSITIVES_2)
 def test_phrasing_classes_positive_more(text, expected):
     assert find_requests(text) == expected
-    assert find_requests(text) == _ref_find_requests(text)
+    assert _rules(text) == _ref_find_requests(text)
 
 
 @pytest.mark.parametrize("text", CLASS_NEGATIVES_2)
@@ -2347,7 +2358,7 @@ def test_pair_anchors_need_another_anchor():
     assert find_requests("Merci de nous indiquer votre numéro de compte et votre RIB.") == {"bank_account"}
     assert find_requests("Please reply with your customer account number and your passport.") == {"passport"}
     for text in ["Please send your bank name and account number.", "Please reply with your account number."]:
-        assert find_requests(text) == _ref_find_requests(text)
+        assert _rules(text) == _ref_find_requests(text)
 
 
 # Classes from full, realistic mails (dev3): purpose / reason clauses whose own
@@ -2441,10 +2452,197 @@ CLASS_NEGATIVES_3 = [
 @pytest.mark.parametrize("text, expected", CLASS_POSITIVES_3)
 def test_phrasing_classes_positive_full_mails(text, expected):
     assert find_requests(text) == expected
-    assert find_requests(text) == _ref_find_requests(text)
+    assert _rules(text) == _ref_find_requests(text)
 
 
 @pytest.mark.parametrize("text", CLASS_NEGATIVES_3)
 def test_phrasing_classes_negative_full_mails(text):
     assert find_requests(text) == frozenset()
     assert _ref_find_requests(text) == frozenset()
+
+
+# ------------------------------------------- learned scorer
+#
+# find_requests = the rules, corrected per category by the logistic-regression
+# scorer of detectors/data/sensitive_model.json (scripts/train_sensitive.py): a
+# category the rules find is dropped when the scorer gives it p < veto, one they
+# miss is added when p > rescue, unless a text-level veto of the rules (the
+# sender's own data, a value, the secure channel, ...) rejected it.
+
+
+def _toy_model(bias, veto=0.2, rescue=0.9):
+    return sensitive_module._load_model_dict({"veto": veto, "rescue": rescue, "weights": {"bias": bias}})
+
+
+def test_the_shipped_model_is_loaded():
+    import json
+
+    m = sensitive_module._MODEL
+    assert m is not None and len(m["weights"]) > 1000
+    with open(sensitive_module._MODEL_FILE, encoding="utf-8") as f:
+        stored = json.load(f)
+    assert {"dev.jsonl", "dev2.jsonl", "dev3.jsonl", "dev4.jsonl", "dev5.jsonl", "dev6.jsonl"} <= set(stored["trained_on"])
+    assert "heldout.jsonl" not in stored["trained_on"]
+    assert 0 < stored["veto"] < 0.5 < stored["rescue"] < 1
+
+
+def test_scorer_rescues_a_request_the_rules_miss():
+    text = "Your passport, as discussed on the phone."
+    assert _rules(text) == frozenset()
+    assert sensitive_module._find_requests(text, _toy_model(6.0)) == {"passport"}
+    assert sensitive_module._find_requests(text, _toy_model(1.0)) == frozenset()  # p = 0.73 < rescue
+
+
+def test_scorer_vetoes_a_request_it_is_sure_is_none():
+    text = "Please send us a copy of your passport."
+    assert _rules(text) == {"passport"}
+    assert sensitive_module._find_requests(text, _toy_model(-6.0)) == frozenset()
+    assert sensitive_module._find_requests(text, _toy_model(-1.0)) == {"passport"}  # p = 0.27 > veto
+
+
+def test_scorer_does_not_overrule_a_text_level_veto():
+    # the sender's own bank details: a late (text-level) veto of the rules
+    text = "Please send the payment to our IBAN FR76 3000 6000 0112 3456 7890 189."
+    ctx = {}
+    assert sensitive_module._requests_in(normalise(text), ctx) == frozenset()
+    assert "bank_account" in ctx["vetoed"]["late"]
+    assert sensitive_module._find_requests(text, _toy_model(8.0)) == frozenset()
+
+
+def test_scorer_without_a_model_is_the_rules():
+    for text in ("Please send us a copy of your passport.", "Your passport, as discussed on the phone.",
+                 "We will never ask for your password."):
+        assert sensitive_module._find_requests(text, None) == _rules(text)
+
+
+def test_scorer_features_are_deterministic_and_ordered():
+    t = normalise("Bonjour, merci de nous envoyer votre RIB et une copie de votre passeport par mail. "
+                  "Voir https://example.fr ou ecrire a rh@example.fr, 2 pieces.")
+    local, mail = sensitive_module._model_features(t)
+    assert list(local) == ["passport", "bank_account"]  # CATEGORIES order
+    assert local == sensitive_module._model_features(t)[0]
+    assert "m:<url>" in mail and "m:<at>" in mail and "m:<d>" in mail
+    assert all(len(set(f)) == len(f) for f in local.values())
+    assert sensitive_module._model_features(normalise("Thanks for your order.")) == ({}, [])
+
+
+def test_find_requests_is_the_same_under_any_hash_seed():
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent.parent
+    data = root / "tests" / "data" / "sensitive" / "dev3.jsonl"
+    if not data.exists():
+        pytest.skip("dev3.jsonl absent")
+    code = (
+        "import json,sys;from detectors.sensitive import find_requests as f;"
+        f"rows=[json.loads(l) for l in open({str(data)!r},encoding='utf-8') if l.strip()];"
+        "print(json.dumps([sorted(f(r['text'])) for r in rows]))"
+    )
+    outs = set()
+    for seed in ("0", "1", "12345"):
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        outs.add(subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True,
+                                check=True).stdout)
+    assert len(outs) == 1
+    assert json.loads(outs.pop())
+
+
+def test_the_shipped_model_is_what_the_training_script_writes(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent.parent
+    data = root / "tests" / "data" / "sensitive"
+    dev_sets = ("dev.jsonl", "dev2.jsonl", "dev3.jsonl", "dev4.jsonl", "dev5.jsonl", "dev6.jsonl")
+    if not all((data / n).exists() for n in dev_sets):
+        pytest.skip("the labelled dev sets are not checked out")
+    out = tmp_path / "model.json"
+    subprocess.run([sys.executable, str(root / "scripts" / "train_sensitive.py"), "--out", str(out)], cwd=root,
+                   check=True, capture_output=True)
+    assert out.read_bytes() == sensitive_module._MODEL_FILE.read_bytes(), (
+        "detectors/data/sensitive_model.json is out of date: run scripts/train_sensitive.py")
+
+
+# ------------------------------------------- generalisation (issue 9)
+#
+# Generic knowledge of each language, not the phrasing of any one mail:
+# colloquial, abbreviated, regional and misspelt names of the nouns; the
+# negation of a consequence clause ("..., otherwise we cannot ...") is not the
+# request's; elliptic requests of short mail ("bitte die IBAN per Mail");
+# informal negation without apostrophe; German colloquial "ne" (= eine).
+# These lists are not training data of the scorer (scripts/train_sensitive.py
+# reads only the lists it names), so the rules alone are asserted.
+
+GENERIC_POSITIVES = [
+    ("Hallo, bitte noch ein Foto vom Perso per Mail schicken.", {"id_document"}),
+    ("Grüezi, senden Sie uns bitte eine Kopie Ihres Führerausweises per Mail.", {"drivers_licence"}),
+    ("Che, mandame una foto del registro de conducir así te anoto en el seguro.", {"drivers_licence"}),
+    ("Allo! Peux-tu m'envoyer ton NAS par courriel pour la paie?", {"national_id"}),
+    ("Could you email me your PPS number before Friday?", {"national_id"}),
+    ("Please send me your TFN and BSB so payroll can pay you.", {"national_id", "bank_account"}),
+    ("Kindly share your Aadhaar number by reply mail.", {"national_id"}),
+    ("Ciao, mi serve il tuo CF per il contratto, mandamelo per mail.", {"national_id"}),
+    ("Le pedimos que nos responda indicando su RUT.", {"national_id"}),
+    ("pls send a pic of ur pasport asap", {"passport"}),
+    ("Mandame tu usuario y clave del home banking.", {"password"}),
+    ("Stuur ons een scan van de paspoortpagina met foto.", {"passport"}),
+    ("Bitte antworten Sie mit Ihrer Steuer-ID, sonst kann die Lohnabrechnung nicht erstellt werden.", {"national_id"}),
+    ("Mail me even je burgerservicenummer, anders kan ik je niet aanmelden.", {"national_id"}),
+    ("Please reply with your passport number, otherwise we cannot book the flight.", {"passport"}),
+    ("Hallo, bitte die Kreditkartendaten (Nummer, gültig bis, CVC) per Mail für die Reservierung.", {"card_number"}),
+    ("Graag uw IBAN per mail.", {"bank_account"}),
+    ("Schick mir bitte noch ne Kopie vom Ausweis, dann mache ich den Vertrag fertig.", {"id_document"}),
+    ("Olá, recebeste um código do MB WAY? Manda-mo por email.", {"password"}),
+]
+
+GENERIC_NEGATIVES = [
+    "Plz dont email me ur bank details, I'll get them from accounts.",
+    "Please note that your passport by email is not accepted.",
+    "Necesitamos una fotocopia de su tarjeta de residencia para tramitar el contrato, no de su tarjeta bancaria.",
+    "Ne nous envoyez pas votre passeport par mail.",
+    "Please do not send your passport, otherwise we would have to delete it.",
+    "El pan del desayuno está incluido.",
+]
+
+
+@pytest.mark.parametrize("text,expected", GENERIC_POSITIVES)
+def test_generic_positives(text, expected):
+    assert _rules(text) == frozenset(expected)
+    assert _rules(text) == _ref_find_requests(text)
+
+
+@pytest.mark.parametrize("text", GENERIC_NEGATIVES)
+def test_generic_negatives(text):
+    assert _rules(text) == frozenset()
+    assert _ref_find_requests(text) == frozenset()
+    assert find_requests(text) == frozenset()
+
+
+def test_the_scorer_does_not_overrule_a_negation_veto():
+    # the rules veto a negated request; a confident scorer may not add it back
+    text = "Please do not reply to this email with your card number."
+    ctx = {}
+    assert sensitive_module._requests_in(normalise(text), ctx) == frozenset()
+    assert "card_number" in ctx["vetoed"]["negation"]
+    assert sensitive_module._find_requests(text, _toy_model(8.0)) == frozenset()
+
+
+def test_score_one_uses_the_categories_the_caller_already_found(monkeypatch):
+    import detectors.sensitive as sensitive
+
+    det = sensitive.SensitiveRequest()
+    x = {"subject": "Verify your account", "body": "Please reply with a photo of your passport.",
+         "automated": True, "volume": 20, "unrelated": 5}
+    from_text = det.score_one(x)
+    assert from_text > 0.5
+    calls = []
+    monkeypatch.setattr(sensitive, "find_requests", lambda text: calls.append(text) or frozenset())
+    assert det.score_one({**x, "categories": frozenset({"passport"})}) == from_text
+    assert det.score_one({**x, "categories": frozenset()}) == 0.0
+    assert calls == []  # the text was not scanned again
+    assert det.score_one(x) == 0.0 and len(calls) == 1  # without categories: scanned

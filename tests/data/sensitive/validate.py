@@ -1,6 +1,8 @@
 """Validate dev.jsonl / heldout.jsonl and print per-language/label counts.
 
-Usage: python tests/data/sensitive/validate.py   (exit code 1 on any problem)
+Usage: python tests/data/sensitive/validate.py [FILE.jsonl ...]   (exit code 1 on any problem)
+Without arguments it checks dev.jsonl and heldout.jsonl; with arguments, only the named files
+(e.g. dev4.jsonl, ids <lang>-d4-NNN).
 """
 import json
 import re
@@ -10,11 +12,13 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 FILES = {"dev": HERE / "dev.jsonl", "heldout": HERE / "heldout.jsonl"}
+if len(sys.argv) > 1:
+    FILES = {Path(a).stem: Path(a) for a in sys.argv[1:]}
 LANGS = ["en", "fr", "de", "es", "it", "nl", "pt"]
 LABELS = ["request", "secure_channel", "mention", "negation", "other"]
 CATEGORIES = ["id_document", "passport", "drivers_licence", "national_id",
               "bank_account", "card_number", "password"]
-TAG = {"dev": "d", "heldout": "h"}
+TAG = {"dev": "d", "heldout": "h", "dev2": "d2", "dev3": "d3", "dev4": "d4", "dev5": "d5", "dev6": "d6"}
 MIN_PER_LANG = 60
 MIN_PER_LABEL = {"request": 20, "secure_channel": 8, "mention": 8, "negation": 6, "other": 6}
 MIN_REQUESTS_PER_CATEGORY = 2
