@@ -1,10 +1,12 @@
 """Resident memory of the detection pipeline with many senders and recipients.
 
 Plays N events from S senders (a fifth of them automated, each cycling through
-more templates than the pipeline keeps per sender) to R distinct recipients through one ``Sentinel`` (the replay path, which keeps every sender's
-state in memory) and prints the resident set size as it goes, and the pickled
-size of the sender states. The claim checked: memory is bounded by the number of
-senders, not by the number of recipients or events.
+more templates than the pipeline keeps per sender) to R distinct recipients
+through one ``Sentinel`` (the replay path, which keeps every sender's state in
+memory) and prints the resident set size as it goes, and the encoded size of the
+sender states (what the changelog holds: :func:`detectors.statecodec.dumps`). The
+claim checked: memory is bounded by the number of senders, not by the number of
+recipients or events.
 
     python bench/memory.py                       # 10,000 senders, 1,000,000 recipients
     python bench/memory.py --senders 1000 --recipients 100000 --events 200000
@@ -14,12 +16,12 @@ from __future__ import annotations
 
 import argparse
 import gc
-import pickle
 import random
 import resource
 import sys
 import time
 
+from detectors import statecodec
 from detectors.config import SentinelConfig
 from detectors.events import MailEvent
 from detectors.pipeline import Sentinel
@@ -72,9 +74,9 @@ def main() -> int:
             peak = max(peak, now)
             print(f"{i + 1:>10,} events: RSS {now:7.0f} MiB ({(time.perf_counter() - start):.0f} s)", flush=True)
     states = list(sentinel._states.values())
-    sizes = [len(pickle.dumps(st, protocol=5)) for st in states[:: max(len(states) // 500, 1)]]
+    sizes = [len(statecodec.dumps(st)) for st in states[:: max(len(states) // 500, 1)]]
     mean = sum(sizes) / len(sizes)
-    print(f"sender states kept: {len(states):,}; pickled size mean {mean / 1024:.1f} KiB, max {max(sizes) / 1024:.1f} KiB")
+    print(f"sender states kept: {len(states):,}; encoded (changelog) size mean {mean / 1024:.1f} KiB, max {max(sizes) / 1024:.1f} KiB")
     print(f"peak RSS {peak:.0f} MiB (start {base:.0f} MiB); stated cap {a.cap_mib:.0f} MiB: "
           f"{'within' if peak <= a.cap_mib else 'EXCEEDED'}")
     return 0 if peak <= a.cap_mib else 1

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
 import os
 import sys
 from collections import Counter
@@ -14,7 +16,33 @@ from .errors import ConfigError, EventRejected
 from .events import parse_event
 from .pipeline import Sentinel
 
-__all__ = ["main", "replay"]
+__all__ = ["main", "replay", "dead_letter_line"]
+
+
+def dead_letter_line(lineno: int, reason: str, detail: str, line: bytes, raw: bytes | None = None) -> bytes:
+    """One JSON Lines entry of the ``--dead-letter`` file (``docs/dead-letters.md``).
+
+    ``line`` is the input line as read; its original bytes are the line without its line
+    ending (``\\n`` or ``\\r\\n``). Fields: ``line`` (1-based line number), ``reason``,
+    ``detail``, ``value`` (as before: the line stripped of surrounding whitespace, as text,
+    bytes that are not UTF-8 as ``\\xNN`` escapes), ``size`` (bytes of the original line),
+    ``sha256`` (hex digest of them, as the worker's ``mailflow-original-sha256`` header),
+    and ``value_base64`` (the original bytes, base64) whenever ``value`` is not exactly
+    them: the line is not valid UTF-8, or had surrounding whitespace.
+    """
+    original = line[:-2] if line.endswith(b"\r\n") else line[:-1] if line.endswith(b"\n") else line
+    raw = original.strip() if raw is None else raw
+    entry = {"line": lineno, "reason": reason, "detail": detail, "value": raw.decode("utf-8", "backslashreplace"),
+             "size": len(original), "sha256": hashlib.sha256(original).hexdigest()}
+    exact = raw == original
+    if exact:
+        try:
+            original.decode("utf-8")
+        except UnicodeDecodeError:
+            exact = False
+    if not exact:
+        entry["value_base64"] = base64.b64encode(original).decode("ascii")
+    return orjson.dumps(entry) + b"\n"
 
 
 def replay(lines, sentinel: Sentinel, out, dead_letter=None, progress: Progress | None = None) -> dict:
@@ -40,8 +68,7 @@ def replay(lines, sentinel: Sentinel, out, dead_letter=None, progress: Progress 
         except EventRejected as exc:
             rejected[exc.reason] += 1
             if dead_letter is not None:
-                dead_letter.write(orjson.dumps({"line": lineno, "reason": exc.reason, "detail": exc.detail,
-                                                "value": raw.decode("utf-8", "backslashreplace")}) + b"\n")
+                dead_letter.write(dead_letter_line(lineno, exc.reason, exc.detail, line, raw))
             continue
         res = sentinel.process_one(ev)
         if res.duplicate:

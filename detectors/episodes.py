@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Episodes", "EpisodeEnd", "SEVERITY_RANK"]
+__all__ = ["Episodes", "EpisodeEnd", "OpenEpisode", "SEVERITY_RANK"]
 
 SEVERITY_RANK = {"warning": 1, "critical": 2}
 
@@ -20,6 +20,25 @@ class EpisodeEnd:
     started_ts: float
     last_ts: float
     triggers: int
+
+
+@dataclass(frozen=True)
+class OpenEpisode:
+    """An episode still open, as its last alert named it (see :meth:`Episodes.open_episodes`).
+
+    ``score`` and ``summary`` are those of the episode's last alert, when it was
+    noted (:meth:`Episodes.note`); ``None`` for an episode opened before notes were kept.
+    """
+
+    detector: str
+    sender: str
+    template: str | None
+    severity: str
+    started_ts: float
+    last_ts: float
+    triggers: int
+    score: float | None = None
+    summary: str | None = None
 
 
 class Episodes:
@@ -87,6 +106,30 @@ class Episodes:
             EpisodeEnd(key[0], sender, ep[4], "critical" if ep[0] == 2 else "warning", ep[1], ep[2], ep[3])
             for key, ep in closing
         ]
+
+    def note(self, detector: str, template: str | None, score: float, summary: str) -> bool:
+        """Remember the score and summary of the alert an open episode just raised, so the
+        episode can be shown the same way after a restart; False if it is not open."""
+        ep = self._open.get((detector, template))
+        if ep is None:
+            return False
+        del ep[5:]
+        ep.extend((float(score), str(summary)))
+        return True
+
+    def open_episodes(self, sender: str, now: float | None = None) -> list[OpenEpisode]:
+        """The open episodes, most severe first; with ``now``, only those not yet quiet for
+        longer than ``quiet_seconds`` (the ones the next :meth:`expire` keeps open)."""
+        out = []
+        for (detector, _scope), ep in self._open.items():
+            if now is not None and now - ep[2] > self.quiet_seconds:
+                continue
+            score = ep[5] if len(ep) > 6 else None
+            summary = ep[6] if len(ep) > 6 else None
+            out.append(OpenEpisode(detector, sender, ep[4], "critical" if ep[0] == 2 else "warning",
+                                   ep[1], ep[2], ep[3], score, summary))
+        out.sort(key=lambda o: (SEVERITY_RANK[o.severity], o.score or 0.0), reverse=True)
+        return out
 
     def is_open(self, detector: str, template: str | None) -> bool:
         return (detector, template) in self._open

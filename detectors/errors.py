@@ -5,7 +5,7 @@ Every error raised on purpose by this package derives from :class:`MailflowError
 
 from __future__ import annotations
 
-__all__ = ["MailflowError", "EventRejected", "ConfigError"]
+__all__ = ["MailflowError", "EventRejected", "ConfigError", "StateRejected"]
 
 
 class MailflowError(Exception):
@@ -45,3 +45,25 @@ class ConfigError(MailflowError):
 
     def __reduce__(self):
         return (type(self), (self.problems,))
+
+
+class StateRejected(MailflowError):
+    """A persisted learned-state record was refused (see :mod:`detectors.statecodec`).
+
+    Parameters
+    ----------
+    reason
+        Small fixed set, safe as a metric label: ``unknown_format``, ``corrupt``,
+        ``forbidden`` (a legacy pickle naming anything outside the allow-list),
+        ``unknown_type``, ``newer_version``, ``bad_field``.
+    detail
+        Human-readable detail (type and field names, never state values or addresses).
+    """
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+    def __reduce__(self):
+        return (type(self), (self.reason, self.detail))

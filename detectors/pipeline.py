@@ -144,10 +144,14 @@ class Outcome:
     ``"human"``; ``scores``: detector -> score in [0, 1] for the detectors that
     scored; ``volume``: (messages in the template's current bucket, learned
     expectation); ``unrelated``: unrelated external customers on the message;
-    ``late``: the event's volume bucket had already closed (it counts in the current one).
+    ``late``: the event's volume bucket had already closed (it counts in the current one);
+    ``reset``: the record's offset was at or below the last one this sender's state
+    remembers for its partition, yet its ``event_id`` was never seen: the topic was
+    re-created, truncated or reset, and the event was processed as new.
     """
 
-    __slots__ = ("alerts", "ended", "duplicate", "template", "kind", "scores", "volume", "unrelated", "late")
+    __slots__ = ("alerts", "ended", "duplicate", "template", "kind", "scores", "volume", "unrelated", "late",
+                 "reset")
 
     def __init__(self, duplicate: bool = False, template: str = "", kind: str = "human",
                  scores: dict[str, float] | None = None, volume: tuple[float, float] | None = None,
@@ -161,6 +165,7 @@ class Outcome:
         self.volume = volume
         self.unrelated = unrelated
         self.late = False  # its bucket had closed: counted in the template's current bucket
+        self.reset = False  # offset at or below the remembered one, event id never seen
 
     def __repr__(self) -> str:
         return (f"Outcome(alerts={len(self.alerts)}, ended={len(self.ended)}, duplicate={self.duplicate}, "
@@ -366,9 +371,13 @@ class Sentinel:
     def process(self, event: MailEvent, state: SenderState, offset: tuple[int, int] | None = None) -> Outcome:
         """Score ``event``, learn from it, return new alerts.
 
-        ``offset`` is the (partition, offset) of the record when read from Kafka: a
-        record at or below the last processed offset of that partition for this
-        sender is a re-delivery and is not learned twice. Independently of offsets,
+        ``offset`` is the (partition, offset) of the record when read from Kafka.
+        Offsets are not identity: a record at or below the last processed offset of
+        that partition for this sender is a re-delivery (not learned twice) only if
+        its ``event_id`` was seen; otherwise the topic was re-created, truncated or
+        its offsets reset, and the event is processed as new with ``Outcome.reset``
+        set (the worker counts it in ``mailflow_offset_resets_total``) and the
+        partition's remembered offset moves back to it. Independently of offsets,
         an ``event_id`` the sender sent within the last 24 hours of event time
         (:class:`~detectors.dedup.Redeliveries`) is a duplicate too: upstream
         producers, MTAs and webhook retries re-deliver as well.
@@ -386,12 +395,15 @@ class Sentinel:
         sender = event.sender
         if not st.sender:
             st.sender = sender
+        reset = False
         if offset is not None:
             part, off = offset
             offsets = st.offsets
             last = offsets.get(part)
             if last is not None and off <= last:
-                return Outcome(True)
+                if event.event_id in st.recent_ids:
+                    return Outcome(True)  # re-read after a restart: known
+                reset = True  # an offset regression: the topic's offsets were reset
             offsets[part] = off
         ts = event.ts
         if st.recent_ids.seen_or_add(event.event_id, ts):
@@ -590,6 +602,8 @@ class Sentinel:
         out = Outcome(False, template, kind, scores, volume, unrelated)
         if late:
             out.late = True
+        if reset:
+            out.reset = True
         if triggers:
             facts = Facts(automated, cats or frozenset(), standing, unrelated, False,
                           0 if automated else st.new_count + st.new_prev, repeats,
@@ -728,3 +742,15 @@ class Sentinel:
                     detector=detector, severity=severity, sender=event.sender, template=tpl,
                     score=score, summary=summary, ts=ts, evidence=evidence, event_ids=ids,
                 ))
+
+    # -- what a restarted worker asks the states (streams/agents.py) -------------------
+    def note_alert(self, state: SenderState, alert: Alert) -> bool:
+        """Remember ``alert``'s score and summary on the open episode that raised it, so a
+        restarted worker shows the episode as it was paged; False if it is not open."""
+        scope = alert.template if alert.detector in _PER_TEMPLATE else None
+        return state.episodes.note(alert.detector, scope, alert.score, alert.summary)
+
+    def open_episodes(self, state: SenderState, now: float | None = None) -> list:
+        """The sender's open episodes (:class:`~detectors.episodes.OpenEpisode`, most severe
+        first); with ``now``, only those the next :meth:`expire` at ``now`` keeps open."""
+        return state.episodes.open_episodes(state.sender or "", now)

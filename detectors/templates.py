@@ -130,6 +130,18 @@ def _trie_regex(words: set[bytes]) -> bytes:
     return b"(?:" + b"|".join(alts) + b")" if len(alts) > 1 else alts[0]
 
 
+def _atomic(pattern: bytes, name: bytes) -> bytes:
+    """``pattern`` matched atomically: as much as its greedy first try takes, never given back.
+
+    The same as the atomic group ``(?>pattern)`` (or possessive quantifiers), written
+    as a lookahead that captures followed by a back-reference to the capture, which
+    every supported Python runs alike: possessive quantifiers and atomic groups do
+    not parse before 3.11 and matched differently in early 3.11 patch releases.
+    ``name`` must be unique within the compiled expression.
+    """
+    return b"(?=(?P<" + name + b">" + pattern + b"))(?P=" + name + b")"
+
+
 def _date_words(reverse: bool) -> set[bytes]:
     """Month and weekday names, lower-case and capitalised (as translated), as bytes."""
     out = set()
@@ -151,9 +163,9 @@ def _date_words(reverse: bool) -> set[bytes]:
 # "juin,"). It runs before _FWD: whole words are replaced either way, and the
 # lookbehinds must see the text before any digit is masked.
 _WORDS = re.compile(
-    rb" (?:\x02(?:(?<=[^ .!?\x04] \x02)|(?<=\x02\. \x02)|(?<=\x02[a-z]\. \x02)|(?<=\x02[a-z][a-z]\. \x02))\S*+"
-    rb"|\xc3[\x80-\x96\x98-\x9e]\S*+"
-    rb"|" + _trie_regex(_date_words(False)) + rb"(?![a-z\x80-\xff])\S*+)"
+    rb" (?:\x02(?:(?<=[^ .!?\x04] \x02)|(?<=\x02\. \x02)|(?<=\x02[a-z]\. \x02)|(?<=\x02[a-z][a-z]\. \x02))\S*"
+    rb"|\xc3[\x80-\x96\x98-\x9e]\S*"
+    rb"|" + _trie_regex(_date_words(False)) + rb"(?![a-z\x80-\xff])\S*)"
 )
 # After a placeholder: a street name ("12 rue des Lilas", "221B Baker Street" is
 # already masked) up to a comma or the next placeholder.
@@ -171,26 +183,31 @@ _SEP_SEQS = tuple(c.encode() for c in "\u2013\u2014\u2019\u00b0")
 #   _GROW  a placeholder grows to the start of its token (prefixes such as "#",
 #          "ORD-", "n°", "+", an e-mail's local part, a URL's scheme) and over the
 #          month and weekday names and name particles written before it ("lundi
-#          28", "August 24" starting a sentence, "van der Berg"); its possessive
-#          quantifiers take as much as they can and never give it back, as if
-#          the placeholder had grown in a pass of its own;
+#          28", "August 24" starting a sentence, "van der Berg"), taking as much as it can
+#          and never giving it back (see below);
 #   _LINK  what may separate two placeholders of one run, read backwards: an
 #          optional space, name particles each followed by a space, separators.
 #          The lookahead (only bytes a link can hold, then a placeholder) does
 #          not change what matches: it only fails fast where a run ends.
 # A run of placeholders becomes one (reversed) "<*>". Links only ever join
 # neighbouring placeholders, so reading the runs backwards finds the same runs.
+# _GROW's greedy quantifiers take as much as they can and are never given back:
+# in _REV_RUN nothing after a _GROW can fail (the repetition around it may always
+# stop), so the engine never backtracks into one: it matches as the atomic group
+# (as if the placeholder had grown in a pass of its own), on every Python.
 _GROW = (
-    rb"\x00\S*+(?: "
+    rb"\x00\S*(?: "
     + _trie_regex(_date_words(True) | {w.encode()[::-1] for w in _NAME_PARTICLES})
-    + rb"(?![^ ]))*+"
+    + rb"(?![^ ]))*"
 )
+
 _LINK_BYTES = set(_SEP_BYTES + b"".join(_SEP_SEQS) + "".join(_RUN_PARTICLES).encode())
 _LINK = (
-    rb"(?=[" + b"".join(re.escape(bytes([c])) for c in sorted(_LINK_BYTES)) + rb"]*+\x00)"
+    rb"(?=[" + b"".join(re.escape(bytes([c])) for c in sorted(_LINK_BYTES)) + rb"]*\x00)"
     + rb" ?(?:(?:" + b"|".join(w.encode()[::-1] for w in _RUN_PARTICLES) + rb") )*"
     + rb"(?:[" + re.escape(_SEP_BYTES) + rb"]|" + b"|".join(s[::-1] for s in _SEP_SEQS) + rb")*"
 )
+assert 0 not in _LINK_BYTES  # so the lookahead's greedy run never gives back a \x00
 _REV_RUN = re.compile(_GROW + rb"(?:" + _LINK + _GROW + rb")*")
 _MIN_LINE_WORDS = 4
 _SHOW = {1: "#", 2: "^", 0: "<*>"}  # markers left in mask() output (rare)
@@ -199,10 +216,11 @@ _SHOW = {1: "#", 2: "^", 0: "<*>"}  # markers left in mask() output (rare)
 # A line holding a placeholder goes when it has fewer than _MIN_LINE_WORDS words
 # of 3 or more bytes other than a bare placeholder. A cut text keeps its last line.
 _SHORT_WORD = rb" (?:<\*>|[^ \x04]{1,2})(?![^ ])"
-_LONG_WORD = rb" (?!<\*>(?![^ ]))[^ \x04]{3,}+"
-_SHORT_LINE = (
-    rb" \x04(?=[^\x04]*<\*>)(?:" + _SHORT_WORD + rb")*+(?:" + _LONG_WORD + rb"(?:" + _SHORT_WORD + rb")*+)"
-    + b"{0,%d}+" % (_MIN_LINE_WORDS - 1)
+_LONG_WORD = rb" (?!<\*>(?![^ ]))[^ \x04]{3,}"
+_SHORT_LINE = rb" \x04(?=[^\x04]*<\*>)" + _atomic(
+    rb"(?:" + _SHORT_WORD + rb")*(?:" + _LONG_WORD + rb"(?:" + _SHORT_WORD + rb")*)"
+    + b"{0,%d}" % (_MIN_LINE_WORDS - 1),
+    b"words",
 )
 _DROP = re.compile(_SHORT_LINE + rb"(?= \x04|\Z)")
 _DROP_CUT = re.compile(_SHORT_LINE + rb"(?= \x04)")

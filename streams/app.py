@@ -59,6 +59,8 @@ def faust_settings(settings: WorkerSettings) -> dict[str, Any]:
         broker_rebalance_timeout=max(settings.session_timeout, 10.0),
         broker_commit_interval=3.0,
         consumer_auto_offset_reset="earliest",
+        # a topic deleted and re-created under a running worker is seen within this (Faust's default: 300 s)
+        consumer_metadata_max_age_ms=20_000,
         table_standby_replicas=1,
         web_enabled=False,
         logging_config=None,

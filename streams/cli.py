@@ -21,6 +21,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "worker": ("streams.worker", "run the streaming worker against Kafka"),
     "produce": ("streams.produce", "publish a JSON Lines event file to the input topic"),
     "demo": ("streams.demo", "everything on one machine: embedded broker, worker, launch-day scenario"),
+    "tap": ("streams.taps", "connect a real mail flow: `mailflow tap smtp|milter|http` (journal, milter, ESP webhooks)"),
+    "guard": ("streams.guard", "hold an alerted account's next mail at Postfix (policy service, milter); list, release, drop"),
 }
 
 

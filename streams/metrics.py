@@ -18,7 +18,7 @@ from typing import Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from detectors.alerts import DETECTORS, SEVERITIES
+from detectors.alerts import DETECTORS, SEVERITIES, rfc3339
 from detectors.episodes import SEVERITY_RANK
 from detectors.events import REJECT_REASONS
 
@@ -122,6 +122,10 @@ class HistogramBatch:
         self.n = 0
 
 
+#: value of a restored episode whose state holds no score (states written before scores were noted)
+_RESTORED_SCORE = {2: 1.0, 1: 0.5}
+
+
 @dataclass
 class _Active:
     labels: tuple[str, str, str, str, str]  # detector, severity, sender, template, summary
@@ -164,6 +168,31 @@ class ActiveAlerts:
 
     def senders(self) -> set[str]:
         return {k[1] for k in self.open}
+
+    def restore(self, episodes: Iterable[tuple[object, int | None]]) -> int:
+        """Show open episodes restored from the learned states after a restart or a
+        rebalance (``(OpenEpisode, partition)`` pairs), with the labels and value of their
+        last alert when the state noted them, so the series (and the page it drives) is the
+        one that was shown before. An episode already shown is left as it is (a live alert
+        is newer); returns how many were added. Nothing is counted in ``mailflow_alerts_total``:
+        no alert is emitted again."""
+        added = 0
+        for ep, partition in episodes:
+            key = (ep.detector, ep.sender, ep.template or "")
+            if key in self.open:
+                continue
+            rank = SEVERITY_RANK.get(ep.severity, 0)
+            score = ep.score if ep.score is not None else _RESTORED_SCORE.get(rank, 0.5)
+            summary = ep.summary if ep.summary is not None else (
+                f"{ep.detector} episode open since {rfc3339(ep.started_ts)} ({ep.triggers} triggers); "
+                "restored after a worker restart"
+            )
+            labels = (_clip(ep.detector), _clip(ep.severity), _clip(ep.sender), _clip(ep.template or ""), _clip(summary))
+            self.open[key] = _Active(labels, (rank, float(score)), partition)
+            added += 1
+        if added:
+            self._rebalance()
+        return added
 
     def forget_partitions(self, partitions: Iterable[int]) -> int:
         """Drop the episodes of senders on partitions this worker no longer owns."""
@@ -231,6 +260,37 @@ class Metrics:
         self.events_late = Counter(
             "mailflow_events_late_total",
             "Events whose volume bucket had already closed for their template (counted in the current bucket)",
+            registry=registry,
+        )
+        self.offset_resets = Counter(
+            "mailflow_offset_resets_total",
+            "Input records at or below a sender's remembered offset whose event_id was never seen "
+            "(the topic was re-created, truncated or reset): processed, not dropped",
+            registry=registry,
+        )
+        self.state_restore_failed = Counter(
+            "mailflow_state_restore_failed_total",
+            "Learned-state records refused on restore (unknown version, forged or corrupt); the sender starts fresh",
+            registry=registry,
+        )
+        self.dead_letters_truncated = Counter(
+            "mailflow_dead_letters_truncated_total",
+            "Dead letters whose value was larger than the topic allows, stored truncated with size and digest in headers",
+            registry=registry,
+        )
+        self.dead_letter_failed = Counter(
+            "mailflow_dead_letter_failed_total",
+            "Dead letters that could not be written after retries (logged; the worker goes on)",
+            registry=registry,
+        )
+        self.clock_skew = Counter(
+            "mailflow_events_future_total",
+            "Events dated further ahead of the wall clock than the allowed skew (learned; never advance event-time now)",
+            registry=registry,
+        )
+        self.senders_evicted = Counter(
+            "mailflow_senders_evicted_total",
+            "Least recently active senders whose learned state was dropped to keep the sender cap",
             registry=registry,
         )
         self.alert_latency = Histogram(

@@ -47,6 +47,7 @@ class WorkerSettings:
     input_topic: str = "mail.outbound"
     alerts_topic: str = "mail.alerts"
     dlq_topic: str = "mail.outbound.dlq"
+    dead_letter_max_bytes: int = 960 * 1024  # larger dead letters are stored truncated (streams.deadletter)
     partitions: int = 8
     replication_factor: int = 1
     store: str = "memory://"
@@ -60,9 +61,11 @@ class WorkerSettings:
     max_poll_records: int = 5000
     bulk_read: bool = True
     state_flush_interval: float = 1.0
-    session_timeout: float = 30.0
+    session_timeout: float = 10.0  # failover: a crashed worker's partitions move after ~this (docs/kafka.md)
     expire_interval: float = 15.0
     lag_interval: float = 5.0
+    max_clock_skew_seconds: float = 3600.0
+    max_senders: int = 100_000
     log_level: str = "info"
     security_protocol: str = "PLAINTEXT"
     sasl_mechanism: str | None = None
@@ -181,6 +184,8 @@ class WorkerSettings:
             ("max_active_alerts", 0, 100000),
             ("batch_size", 1, 100000),
             ("max_poll_records", 1, 1000000),
+            ("dead_letter_max_bytes", 16 * 1024, 1_000_000),  # 1,000,000: the worker's producer request limit
+            ("max_senders", 1, 100_000_000),
         ):
             v = getattr(self, name)
             if not lo <= v <= hi:
@@ -191,6 +196,7 @@ class WorkerSettings:
             ("expire_interval", 0.1, 86400.0),
             ("lag_interval", 0.1, 86400.0),
             ("state_flush_interval", 0.0, 60.0),
+            ("max_clock_skew_seconds", 0.0, 7 * 86400.0),
         ):
             v = getattr(self, name)
             if not lo <= v <= hi:
@@ -259,6 +265,10 @@ _SPECS: dict[str, tuple[Callable[[str], Any], str]] = {
     "input_topic": (str, "topic of outbound-mail events (keyed by sender)"),
     "alerts_topic": (str, "topic alerts are written to"),
     "dlq_topic": (str, "dead-letter topic for rejected events"),
+    "dead_letter_max_bytes": (int, "largest dead-letter record (value + key + headers) written, bytes; a larger "
+                              "value is stored truncated with its original size and SHA-256 in headers "
+                              "(at most 1000000, the producer's request limit; keep it under the DLQ topic's "
+                              "max.message.bytes)"),
     "partitions": (int, "partitions of the topics this worker creates (input, alerts, DLQ, changelog)"),
     "replication_factor": (int, "replication factor of the topics this worker creates"),
     "store": (str, "table store: memory:// (state rebuilt from the changelog) or rocksdb://"),
@@ -272,11 +282,16 @@ _SPECS: dict[str, tuple[Callable[[str], Any], str]] = {
     "max_poll_records": (int, "records fetched per Kafka poll (the bulk path's batch size)"),
     "bulk_read": (_bool, "true: hand each fetched batch of input records to the detectors at once (fast path); "
                   "false: Faust's per-event stream (take_events)"),
-    "session_timeout": (float, "Kafka consumer-group session timeout, seconds (failover time after a crash)"),
+    "session_timeout": (float, "Kafka consumer-group session timeout, seconds: a crashed worker's partitions move to the others after about this (measured in docs/kafka.md; Kafka brokers accept 6 to 1800 by default)"),
     "state_flush_interval": (float, "seconds between writes of the learned states to the changelog in the bulk path "
                              "(each sender at most once; input offsets are acked only after); 0: after every fetched batch"),
     "expire_interval": (float, "seconds between checks for ended alert episodes"),
     "lag_interval": (float, "seconds between consumer-lag updates"),
+    "max_clock_skew_seconds": (float, "an event dated more than this many seconds ahead of the wall clock is counted "
+                               "(mailflow_events_future_total) and does not move event-time now (the watermark "
+                               "that ends other senders' episodes)"),
+    "max_senders": (int, "at most this many senders' learned states per worker; the least recently active "
+                    "(senders with open episodes last) are dropped, with a tombstone in the changelog"),
     "log_level": (str, "debug, info, warning, error or critical"),
     "security_protocol": (str, "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL"),
     "sasl_mechanism": (str, "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512"),

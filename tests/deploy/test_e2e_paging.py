@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -359,6 +360,12 @@ def test_nothing_pages_for_the_launch_ramp(produced, webhook, prometheus):
 def test_every_dashboard_query_returns_data(produced, prometheus, deploy):
     dashboard = json.loads(deploy.dashboard.read_text(encoding="utf-8"))
     exprs = deploy.dashboard_exprs(dashboard)
+    # panels of `mailflow guard` (it runs next to the MTA, not in this worker set-up) query
+    # only the guard's own metrics; tests/guard checks that the guard exports them
+    guard = [(w, e) for w, e in exprs if set(re.findall(r"mailflow_[a-z_]+", e)) and
+             all(n.startswith("mailflow_guard_") for n in re.findall(r"mailflow_[a-z_]+", e))]
+    assert guard, "the dashboard has a held-mail (guard) panel"
+    exprs = [x for x in exprs if x not in guard]
     empty: list[str] = []
 
     def check():

@@ -125,3 +125,19 @@ def test_runbook_internal_links_resolve(deploy):
         assert target in anchors, f"docs/runbook.md links to a missing section #{target}"
     # the operational how-tos the alerts rely on
     assert "check_sender_access" in text and "amtool silence add" in text
+
+
+def test_failure_alerts_page_on_internal_errors_restore_and_dead_letter_failures(deploy):
+    """The failures the worker survives (docs/dead-letters.md) page: any increase of their counters."""
+    rules = {r["alert"]: r for r in deploy.alert_rules()}
+    for name, metric in (
+        ("MailflowInternalError", "mailflow_events_failed_total"),
+        ("MailflowStateRestoreFailed", "mailflow_state_restore_failed_total"),
+        ("MailflowDeadLetterWriteFailed", "mailflow_dead_letter_failed_total"),
+    ):
+        assert name in rules, name
+        r = rules[name]
+        assert r["labels"] == {"severity": "critical", "component": "pipeline"}, name
+        expr = " ".join(r["expr"].split())
+        assert re.search(rf"increase\({metric}\[\d+m\]\)\)? > 0$", expr), f"{name}: {expr}"
+        assert "for" not in r, f"{name} must page at the first failure"

@@ -160,18 +160,37 @@ def test_same_event_twice_is_a_duplicate_and_learns_nothing():
     assert pickle.dumps(st) == before
 
 
-def test_offsets_at_or_below_the_last_are_duplicates():
+def test_offsets_at_or_below_the_last_are_duplicates_only_for_known_event_ids():
     s = Sentinel()
     st = s.new_state()
     evs = normal_shop_traffic(days=0.05)
-    assert not s.process(evs[0], st, (0, 10)).duplicate
+    first = s.process(evs[0], st, (0, 10))
+    assert not first.duplicate and not first.reset
     before = pickle.dumps(st)
-    assert s.process(evs[1], st, (0, 10)).duplicate  # same offset, new event id
-    assert s.process(evs[1], st, (0, 3)).duplicate
+    assert s.process(evs[0], st, (0, 10)).duplicate  # re-read after a restart
+    assert s.process(evs[0], st, (0, 3)).duplicate
     assert pickle.dumps(st) == before
     assert not s.process(evs[1], st, (1, 3)).duplicate  # another partition
     assert not s.process(evs[2], st, (0, 11)).duplicate
     assert s.process(evs[2], st, (0, 12)).duplicate  # re-delivered at a new offset: known event id
+
+
+def test_offset_regression_with_new_event_ids_is_a_reset_not_a_loss():
+    # the topic was re-created: offsets start again at 0, the events are new
+    s = Sentinel()
+    st = s.new_state()
+    evs = normal_shop_traffic(days=1)
+    for i, e in enumerate(evs[:50]):
+        s.process(e, st, (0, 1000 + i))
+    n = st.n_events
+    outs = [s.process(e, st, (0, i)) for i, e in enumerate(evs[50:100])]
+    assert not any(o.duplicate for o in outs)
+    assert outs[0].reset  # the regression is reported once...
+    assert not any(o.reset for o in outs[1:])  # ...then offsets move on from the new position
+    assert st.n_events == n + 50
+    assert st.offsets[0] == 49
+    # a record of the new topic re-read after a restart is still a duplicate
+    assert s.process(evs[60], st, (0, 10)).duplicate
 
 
 def test_duplicates_in_replay():

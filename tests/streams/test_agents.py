@@ -59,8 +59,16 @@ class Sent:
         self._patches = [
             mock.patch.object(m.topics.alerts, "send_soon", side_effect=lambda **kw: self.alerts.append(kw)),
             mock.patch.object(m.topics.dlq, "send_soon", side_effect=lambda **kw: self.dlq.append(kw)),
+            # dead letters are sent with Topic.send and their delivery awaited (streams.deadletter)
+            mock.patch.object(m.topics.dlq, "send", side_effect=self._send_dlq),
             mock.patch.object(m.table, "send_changelog", side_effect=lambda *a, **kw: self.changelog.append(a)),
         ]
+
+    async def _send_dlq(self, force=False, **kw):
+        self.dlq.append(kw)
+        fut = asyncio.get_running_loop().create_future()
+        fut.set_result(None)
+        return fut
 
     def __enter__(self):
         for p in self._patches:
@@ -133,6 +141,7 @@ def test_batch_processor_rejects_every_reason_and_keeps_going(mapp):
     events = [fake_event(v, partition=3, offset=i) for i, v in enumerate(bad)] + [fake_event(blast_event(9), partition=3, offset=99)]
     with Sent(mapp) as sent:
         mapp.processor.handle(events)
+        asyncio.run(mapp.processor.write_dead_letters())
     assert [d["value"] for d in sent.dlq] == list(bad)
     for d, reason in zip(sent.dlq, bad.values()):
         h = dict(d["headers"])
@@ -184,6 +193,7 @@ def test_episode_end_removes_active_alert(mapp):
 def test_detector_failure_goes_to_dlq_not_crash(mapp):
     with Sent(mapp) as sent, mock.patch.object(mapp.sentinel, "process", side_effect=RuntimeError("boom")):
         mapp.processor.handle([fake_event(blast_event(1))])
+        asyncio.run(mapp.processor.write_dead_letters())
     assert dict(sent.dlq[0]["headers"])[HEADER_REASON] == b"internal_error"
     assert sample(mapp, "mailflow_events_failed_total") == 1
 
@@ -218,3 +228,18 @@ def test_bulk_acks_commit_the_same_offsets_as_faust_per_message_acks(mapp):
     assert consumer._new_offset(bulk) == consumer._new_offset(single) == 10
     # a topic without acks (not subscribed) is left alone
     assert ack_offsets(consumer, [(TP("other", 0), range(5))]) == 0
+
+
+def test_offset_reset_events_are_processed_and_counted_not_dropped(mapp):
+    # the input topic was re-created: the same partition's offsets start again at 0
+    proc = mapp.processor
+    with Sent(mapp):
+        proc.handle([fake_event(blast_event(i), offset=5000 + i) for i in range(20)])
+        assert sample(mapp, "mailflow_events_processed_total") == 20
+        proc.handle([fake_event(blast_event(100 + i), offset=i) for i in range(30)])
+        # a re-read of the new topic's records after a restart is still recognised
+        proc.handle([fake_event(blast_event(100 + i), offset=i) for i in range(5)])
+    assert sample(mapp, "mailflow_events_processed_total") == 50
+    assert sample(mapp, "mailflow_events_duplicate_total") == 5
+    assert sample(mapp, "mailflow_offset_resets_total") == 1
+    assert mapp.table.data["care@example.com"].n_events == 50

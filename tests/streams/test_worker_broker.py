@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import signal
 import subprocess
 import sys
@@ -159,10 +158,12 @@ def consume_all(broker, topic, expect_at_least=1, timeout=30.0):
 
 def latest_states(broker, app_id, timeout=20.0):
     """Sender -> last ``SenderState`` written to the table's changelog topic."""
+    from detectors.statecodec import loads as load_state  # the changelog's format (docs/state.md)
+
     states = {}
     for rec in consume_all(broker, f"{app_id}-sender-state-changelog", 1, timeout):
         if rec.value is not None:
-            states[rec.key.decode()] = pickle.loads(rec.value)
+            states[rec.key.decode()] = load_state(rec.value)
     return states
 
 
@@ -260,7 +261,7 @@ def test_malformed_events_go_to_dlq_and_good_ones_still_processed(single):
     assert w.proc.poll() is None, "worker crashed"
 
 
-# ----------------------------------------------------------- two workers: (c), (d)
+# ----------------------------------------------------------- two workers: (c)
 @pytest.fixture(scope="module")
 def pair(broker, tmp_path_factory, free_port):
     prefix = "g" + uuid.uuid4().hex[:8]
@@ -309,34 +310,5 @@ def test_two_workers_share_partitions_and_count_each_event_once(pair):
     assert {s: st.n_events for s, st in states.items()} == {s: 20 for s in SENDERS}
 
 
-def test_kill_one_worker_state_restored_no_event_lost(pair):
-    broker, app_id, topics, workers = pair
-    states = latest_states(broker, app_id)
-    assert {st.n_events for st in states.values()} == {20}
-    victim_sender = SENDERS[0]
-    baseline_before = states[victim_sender].baseline("order-shipped")
-    first_ts = states[victim_sender].first_ts
-
-    killed, survivor = workers
-    killed.proc.send_signal(signal.SIGKILL)
-    killed.proc.wait(10)
-    more = traffic(SENDERS, 10, start_index=20)
-    produce(broker, topics["input"], more)
-
-    def all_caught_up():
-        s = latest_states(broker, app_id, timeout=5)
-        return s if s and all(st.n_events >= 30 for st in s.values()) and len(s) == len(SENDERS) else None
-
-    try:
-        states = wait_for(all_caught_up, 120, "every sender's state to reach 30 events", interval=2)
-    except AssertionError:
-        print(survivor.tail())
-        raise
-    # no event lost, none learned twice, learning resumed from the changelog (not from scratch)
-    assert {s: st.n_events for s, st in states.items()} == {s: 30 for s in SENDERS}
-    assert states[victim_sender].first_ts == first_ts
-    if baseline_before is not None:
-        assert states[victim_sender].baseline("order-shipped") is not None
-    assert survivor.proc.poll() is None
-    m = survivor.metrics()
-    assert value(m, "mailflow_events_processed_total") >= len(more) / 2
+# The kill -9 of one of the two workers (state restored from the changelog, no event lost) runs on
+# real Kafka: tests/kafka/test_faults_kill.py (Tansu under-reports end offsets, so restore is partial here).
