@@ -2,6 +2,46 @@
 # Installs the real Prometheus and Alertmanager servers (and promtool/amtool)
 # from Debian's packages, for the end-to-end tests. Idempotent; needs root or sudo.
 set -euo pipefail
+
+# --- Postfix (issue 12): the taps' tests run a private instance of Debian's postfix per test
+# session (tests/taps/conftest.py); no system instance is configured to relay or started.
+# debconf "Local only" writes a /etc/postfix/main.cf (the private instances' config directories
+# are listed in its alternate_config_directories); a policy-rc.d that exits 101 keeps the
+# package scripts from starting the system instance. Idempotent.
+if ! command -v postfix >/dev/null 2>&1 && [ ! -x /usr/sbin/postfix ]; then
+  PF_SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then PF_SUDO="sudo"; fi
+  echo "installing postfix (Debian package, no system instance started) ..." >&2
+  export DEBIAN_FRONTEND=noninteractive
+  $PF_SUDO apt-get update -qq
+  printf '%s\n' "postfix postfix/main_mailer_type select Local only" \
+    "postfix postfix/mailname string mailflow-sentinel.localdomain" | $PF_SUDO debconf-set-selections
+  pf_policy_created=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\n# installed by mailflow-sentinel scripts/install-servers.sh: start no services\nexit 101\n' \
+      | $PF_SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $PF_SUDO chmod 755 /usr/sbin/policy-rc.d
+    pf_policy_created=1
+  fi
+  pf_status=0
+  $PF_SUDO apt-get install -y -qq --no-install-recommends postfix >/dev/null || pf_status=$?
+  if [ "$pf_policy_created" -eq 1 ]; then $PF_SUDO rm -f /usr/sbin/policy-rc.d; fi
+  [ "$pf_status" -eq 0 ] || exit "$pf_status"
+fi
+# an earlier "No configuration" install leaves no main.cf/master.cf: the private instances need the
+# default main.cf (alternate_config_directories) and copy master.cf; nothing here starts a service
+if [ -x /usr/sbin/postfix ]; then
+  PF_SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then PF_SUDO="sudo"; fi
+  if [ ! -f /etc/postfix/main.cf ]; then
+    printf '%s\n' "# written by mailflow-sentinel scripts/install-servers.sh (no system instance is used)" \
+      "compatibility_level = 3.6" "inet_interfaces = loopback-only" "mydestination =" \
+      | $PF_SUDO tee /etc/postfix/main.cf >/dev/null
+  fi
+  if [ ! -f /etc/postfix/master.cf ] && [ -f /usr/share/postfix/master.cf.dist ]; then
+    $PF_SUDO cp /usr/share/postfix/master.cf.dist /etc/postfix/master.cf
+  fi
+fi
 need=()
 command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 command -v alertmanager >/dev/null 2>&1 || command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)

@@ -1,0 +1,745 @@
+"""A journalled message (RFC 5322 bytes + SMTP envelope) -> one contract event (CONTRACT §1).
+
+Pure and synchronous: no SMTP, no Kafka, so it is unit-testable on bytes
+(``tests/taps/test_mime.py``). :func:`message_to_event` parses with the standard
+library ``email`` package (``policy=email.policy.default``) and returns the event as
+a JSON-ready dict, or raises :class:`MalformedMessage` with a reason from
+:data:`TAP_REJECT_REASONS` (the tap then writes the message to the dead-letter topic).
+
+What it takes from the message:
+
+============== =============================================================
+``event_id``    ``Message-ID`` (angle brackets removed); if missing or empty:
+                ``sha256:`` + the first 32 hex digits of the SHA-256 of the message bytes
+``ts``          ``Date`` (Unix seconds); the arrival time when ``Date`` is missing,
+                unparsable or outside 1970..2100
+``sender``      the first ``From`` address; ``Sender`` when ``From`` has none (or
+                several, RFC 5322 §3.6.2); the envelope ``MAIL FROM`` as last resort
+``to``, ``cc``  ``To`` / ``Cc`` addresses
+``bcc``         ``Bcc`` header addresses, plus every *envelope* recipient (decoded
+                from the journal envelope, see :func:`journal_recipients`) that is in
+                neither ``To`` nor ``Cc``
+``subject``     ``Subject``
+``body``        a prefix (``body_chars``) of the first ``text/plain`` part, or of the
+                first ``text/html`` part stripped to text
+``in_reply_to`` / ``thread_id``: ``In-Reply-To``; the first id of ``References``
+``attachments`` ``{filename, content_type, size}`` per attachment (size = decoded
+                bytes, computed from the encoded length: content is never decoded)
+``template_id`` the value of ``template_header`` (default ``X-Template-Id``)
+``sender_kind`` ``"automated"`` when an :class:`HeaderRule` matches; absent otherwise
+                (the project infers it)
+============== =============================================================
+
+Only what is needed is parsed and decoded: a message over 1 MiB is parsed through its
+:func:`skeleton` (every MIME body cut to 256 KiB at a line end, the cut part's decoded size
+noted in a header), attachments are never decoded (their size comes from the encoded
+length), and the body part only up to the prefix (base64 and quoted-printable are decoded
+on a bounded prefix of the encoded text). A 25 MB message so costs the parser a few
+hundred KiB, not a few copies of itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import html.parser
+import math
+import quopri
+import re
+import time
+from dataclasses import dataclass, field
+from email import policy as _policy
+from email.message import EmailMessage, Message
+from email.parser import BytesParser
+from email.utils import getaddresses, parsedate_to_datetime
+from typing import Any, Iterable, Sequence
+
+__all__ = [
+    "TAP_REJECT_REASONS",
+    "MalformedMessage",
+    "HeaderRule",
+    "DEFAULT_AUTOMATED_RULES",
+    "MimeOptions",
+    "message_to_event",
+    "journal_recipients",
+    "parse_rule",
+    "html_to_text",
+    "skeleton",
+    "digest_id",
+]
+
+#: Why the tap dead-letters a message (the ``reason`` of its dead letter and of
+#: ``mailflow_tap_dead_letters_total``); a small fixed set.
+TAP_REJECT_REASONS = (
+    "unparsable",      # no header block the email package can read
+    "no_sender",       # neither From, Sender nor a non-null envelope sender
+    "bad_address",     # the sender is not of the form local@domain
+    "no_recipients",   # no address in To, Cc, Bcc or the journal envelope
+    "invalid_event",   # the event built from it is refused by detectors.events.parse_event
+    "internal_error",  # the tap failed on it (a bug): kept in the DLQ, not retried by the MTA forever
+)
+
+_TS_MAX = 4102444800.0  # 2100-01-01, as detectors.events
+_MAX_ID = 1024
+_MAX_ATTACHMENTS = 200
+_MAX_RECIPIENTS = 1000
+_ADDR = re.compile(r"[^\s<>,;\x00@]+@(?:[^\s<>,;\x00@.]+\.)+[^\s<>,;\x00@.]+")
+_ANGLE_ID = re.compile(r"<([^<>\s]+)>")
+
+
+class MalformedMessage(Exception):
+    """The message cannot become a contract event; ``reason`` is from :data:`TAP_REJECT_REASONS`.
+
+    ``detail`` never holds addresses, subjects or bodies.
+    """
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        assert reason in TAP_REJECT_REASONS, reason
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+# ----------------------------------------------------------------------------- rules
+@dataclass(frozen=True)
+class HeaderRule:
+    """``sender_kind = "automated"`` when header ``name`` is present and its value
+    (case-insensitive, stripped; parameters after ``;`` ignored) is in ``values``
+    (any value when ``values`` is empty), or -- with ``negate`` -- not in ``values``.
+
+    Written ``Name`` (present), ``Name=v1|v2`` (value in set) or ``Name!=v1|v2``
+    (present and value not in set); see :func:`parse_rule`.
+    """
+
+    name: str
+    values: tuple[str, ...] = ()
+    negate: bool = False
+
+    def matches(self, msg: Message) -> bool:
+        raw = msg.get_all(self.name)
+        if not raw:
+            return False
+        for v in raw:
+            value = str(v).split(";", 1)[0].strip().lower()
+            if not self.values:
+                return True
+            if (value in self.values) != self.negate:
+                return True
+        return False
+
+    def __str__(self) -> str:
+        if not self.values:
+            return self.name
+        return f"{self.name}{'!=' if self.negate else '='}{'|'.join(self.values)}"
+
+
+_RULE_RE = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9-]*)\s*(?:(!?=)\s*(.*?))?\s*$")
+
+
+def parse_rule(text: str) -> HeaderRule:
+    """``"Precedence=bulk|list"`` -> :class:`HeaderRule`; raises ``ValueError``.
+
+    >>> str(parse_rule("Auto-Submitted != no"))
+    'Auto-Submitted!=no'
+    >>> parse_rule("List-Unsubscribe")
+    HeaderRule(name='List-Unsubscribe', values=(), negate=False)
+    """
+    m = _RULE_RE.match(text or "")
+    if not m:
+        raise ValueError(f"{text!r} is not a header rule (Name, Name=v1|v2 or Name!=v1|v2)")
+    name, op, vals = m.group(1), m.group(2), m.group(3)
+    values = tuple(v.strip().lower() for v in (vals or "").split("|") if v.strip()) if op else ()
+    if op and not values:
+        raise ValueError(f"{text!r}: no value after {op}")
+    return HeaderRule(name, values, op == "!=")
+
+
+#: RFC 3834 ``Auto-Submitted`` (anything but ``no``), ``Precedence: bulk/list/junk``,
+#: RFC 2369/8058 ``List-Unsubscribe``, and the ``X-Auto-Response-Suppress`` Exchange sets.
+DEFAULT_AUTOMATED_RULES: tuple[HeaderRule, ...] = (
+    HeaderRule("Auto-Submitted", ("no",), negate=True),
+    HeaderRule("Precedence", ("bulk", "list", "junk")),
+    HeaderRule("List-Unsubscribe"),
+    HeaderRule("X-Auto-Response-Suppress"),
+)
+
+
+@dataclass(frozen=True)
+class MimeOptions:
+    """How a message becomes an event (the ``mailflow tap smtp`` flags)."""
+
+    body_chars: int = 4000              # prefix of the plain-text body kept (0: no body)
+    template_header: str = "X-Template-Id"
+    automated_rules: tuple[HeaderRule, ...] = DEFAULT_AUTOMATED_RULES
+    #: the journal mailbox: envelope recipients ``journal@...`` are the journal itself,
+    #: ``journal+LOCAL=DOMAIN@...`` carry an original recipient (see journal_recipients)
+    journal_local: str = "journal"
+    internal_domains: tuple[str, ...] = ()
+    #: encoded characters of the body part read at most (bounds decoding work)
+    max_body_scan: int = 256 * 1024
+
+
+# ------------------------------------------------------------------------- addresses
+def _clean_address(value: str) -> str | None:
+    a = (value or "").strip().strip("<>").strip()
+    if not a or len(a) > 320 or _ADDR.fullmatch(a) is None:
+        return None
+    return a.lower()
+
+
+def _header_addresses(msg: Message, name: str) -> list[str]:
+    values = msg.get_all(name) or []
+    out: list[str] = []
+    for v in values:
+        addrs = getattr(v, "addresses", None)
+        if addrs is not None:  # policy.default's AddressHeader
+            try:
+                specs = [a.addr_spec for a in addrs]
+            except Exception:  # pragma: no cover - defensive: odd header objects
+                specs = []
+        else:
+            specs = [a for _, a in getaddresses([str(v)])]
+        if not specs:  # policy.default gave up on a malformed header: the classic parser is lenient
+            specs = [a for _, a in getaddresses([str(v)])]
+        for s in specs:
+            c = _clean_address(s)
+            if c is not None:
+                out.append(c)
+    return out
+
+
+def journal_recipients(rcpt_tos: Sequence[str], journal_local: str = "journal") -> list[str]:
+    """The original recipients carried by a journal envelope.
+
+    * ``journal@anything`` (Postfix ``always_bcc``/``sender_bcc_maps``): the journal
+      mailbox itself, no recipient;
+    * ``journal+LOCAL=DOMAIN@anything`` (Postfix ``recipient_bcc_maps`` with the
+      regexp of docs/connect-your-mail.md, one per original recipient): ``LOCAL@DOMAIN``;
+    * any other address (an MTA that journals with the original envelope, e.g. an Exim
+      ``unseen`` router keeping the recipients): that recipient.
+
+    >>> journal_recipients(["journal@tap.invalid", "journal+ann.lee=example.org@tap.invalid", "Bob@x.org"])
+    ['ann.lee@example.org', 'bob@x.org']
+    >>> journal_recipients(["journal+a+tag=b.com@t.invalid"])
+    ['a+tag@b.com']
+    """
+    out: list[str] = []
+    base = journal_local.lower()
+    for r in rcpt_tos:
+        addr = (r or "").strip().strip("<>")
+        local, at, _domain = addr.rpartition("@")
+        if not at:
+            continue
+        ll = local.lower()
+        if ll == base:
+            continue
+        if ll.startswith(base + "+"):
+            inner = local[len(base) + 1 :]
+            orig_local, eq, orig_domain = inner.rpartition("=")
+            if not eq:
+                continue
+            c = _clean_address(f"{orig_local}@{orig_domain}")
+        else:
+            c = _clean_address(addr)
+        if c is not None:
+            out.append(c)
+    return out
+
+
+# ------------------------------------------------------------------------------ text
+class _HTMLText(html.parser.HTMLParser):
+    _SKIP = {"script", "style", "head", "title"}
+    _BREAK = {"br", "p", "div", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote"}
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.size = 0
+        self.limit = limit
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self._SKIP:
+            self._skip += 1
+        elif tag in self._BREAK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in self._SKIP and self._skip:
+            self._skip -= 1
+        elif tag in self._BREAK:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if not self._skip and self.size < self.limit:
+            self.parts.append(data)
+            self.size += len(data)
+
+
+def html_to_text(markup: str, limit: int = 1 << 20) -> str:
+    """Visible text of an HTML fragment, whitespace collapsed (scripts, styles dropped).
+
+    >>> html_to_text("<html><style>p{}</style><p>Dear&nbsp;customer,</p><p>please <b>confirm</b></p>")
+    'Dear customer,\\nplease confirm'
+    """
+    p = _HTMLText(limit)
+    try:
+        p.feed(markup)
+        p.close()
+    except Exception:  # pragma: no cover - HTMLParser is lenient; be safe
+        pass
+    text = "".join(p.parts).replace("\xa0", " ")
+    lines = [re.sub(r"[ \t\r\f\v]+", " ", ln).strip() for ln in text.split("\n")]
+    return "\n".join(ln for ln in lines if ln)
+
+
+def _part_info(part: Message) -> tuple[str, str, str, str | None, str | None, str | None, str]:
+    """(content type, maintype, subtype, disposition, filename, charset, transfer encoding) of a
+    part, reading each header once (policy.default parses a header again on every access)."""
+    try:
+        cth = part.get("Content-Type")
+    except Exception:
+        cth = None
+    if cth is None:  # as Message.get_content_type: the default type (message/rfc822 in a digest)
+        ctype = part.get_default_type()
+    else:
+        ctype = getattr(cth, "content_type", None) or "text/plain"
+        if ctype.count("/") != 1:
+            ctype = "text/plain"
+    params: Any = getattr(cth, "params", None) or {}
+    ctype = ctype.lower()
+    maintype, _, sub = ctype.partition("/")
+    try:
+        cdh = part.get("Content-Disposition")
+    except Exception:
+        cdh = None
+    disposition = getattr(cdh, "content_disposition", None) if cdh is not None else None
+    filename = None
+    if cdh is not None:
+        filename = (getattr(cdh, "params", None) or {}).get("filename")
+    if filename is None:
+        filename = params.get("name")
+    if filename is not None:
+        filename = str(filename).strip()
+    charset = params.get("charset")
+    try:
+        cte = str(part.get("Content-Transfer-Encoding", "") or "").strip().lower()
+    except Exception:
+        cte = ""
+    return ctype, maintype, sub, (disposition.lower() if disposition else None), filename, \
+        (str(charset).lower() if charset else None), cte
+
+
+def _part_text(part: Message, chars: int, max_scan: int) -> str:
+    """Up to ``chars`` characters of a text part, decoding only a bounded prefix."""
+    payload = part.get_payload(decode=False)
+    if not isinstance(payload, str):
+        return ""
+    _, _, sub, _, _, charset, cte = _part_info(part)
+    is_html = sub == "html"
+    # encoded characters to read: enough for `chars` decoded characters (UTF-8 up to 4 bytes
+    # each, base64 4/3, quoted-printable 3x), bounded by max_scan; HTML needs more (markup)
+    want = min(len(payload), max(max_scan, 0) if is_html else min(max_scan, chars * 16 + 1024))
+    enc = payload[:want]
+    if cte == "base64":
+        data = re.sub(r"[^A-Za-z0-9+/]", "", enc)
+        data = data[: len(data) - len(data) % 4]
+        try:
+            raw = base64.b64decode(data)
+        except (binascii.Error, ValueError):
+            raw = b""
+    elif cte == "quoted-printable":
+        if want < len(payload):  # do not cut an escape in half
+            cut = enc.rfind("\n")
+            enc = enc[: cut + 1] if cut > 0 else enc
+        raw = quopri.decodestring(enc.encode("ascii", "surrogateescape"))
+    else:
+        try:
+            raw = enc.encode("ascii", "surrogateescape")
+        except UnicodeEncodeError:  # an 8bit body the email package already decoded to text
+            raw = None
+    if raw is None:
+        text = enc
+    else:
+        try:
+            text = raw.decode(charset or "utf-8", "replace")
+        except LookupError:
+            text = raw.decode("utf-8", "replace")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if is_html:
+        text = html_to_text(text, limit=chars * 2 + 64)
+    return text.strip()[:chars]
+
+
+def _decoded_size(part: Message, cte: str | None = None) -> int:
+    """Decoded bytes of a leaf part, from its encoded text (never decoded here)."""
+    cut = part.get(_SIZE_HEADER)
+    if cut is not None:
+        try:
+            return int(str(cut))
+        except ValueError:  # pragma: no cover - we wrote it
+            pass
+    payload = part.get_payload(decode=False)
+    if isinstance(payload, list):  # message/rfc822 and the like: its serialised size
+        return sum(_decoded_size(p) if isinstance(p, Message) else 0 for p in payload)
+    if not isinstance(payload, str):
+        return 0
+    if cte is None:
+        cte = str(part.get("Content-Transfer-Encoding", "") or "").strip().lower()
+    if cte == "base64":
+        n = len(payload) - payload.count("\n") - payload.count("\r") - payload.count(" ") - payload.count("\t")
+        tail = payload.rstrip()[-2:]
+        pad = tail.count("=")
+        return max(0, n * 3 // 4 - pad)
+    if cte == "quoted-printable":
+        # each "=XX" is one byte, each soft break "=\n" none: a good estimate without decoding
+        soft = payload.count("=\n") + payload.count("=\r\n")
+        escapes = payload.count("=") - soft
+        return max(0, len(payload) - payload.count("\r") - 2 * escapes - 2 * soft)
+    return len(payload) - payload.count("\r")
+
+
+# -------------------------------------------------------------------------- skeleton
+#: a header the skeleton adds to each part it cut, with the part's decoded size; the name
+#: carries a per-process token, so a header in the mail itself is never taken for it
+_SIZE_HEADER = "X-Mailflow-Tap-Size-" + hashlib.sha256(repr((time.time(), id(object()))).encode()).hexdigest()[:12]
+#: messages up to this size are parsed as they are; larger ones through their skeleton
+SKELETON_THRESHOLD = 1024 * 1024
+#: bytes of each part's body a skeleton keeps
+SKELETON_KEEP = 256 * 1024
+
+
+def _header_end(data: bytes, pos: int) -> int:
+    """Index just after the blank line that ends the header block at ``pos`` (``len(data)`` if none)."""
+    n = len(data)
+    if data.startswith(b"\r\n", pos) or data.startswith(b"\n", pos):
+        return pos + (2 if data.startswith(b"\r\n", pos) else 1)
+    candidates = [i for i in (data.find(b"\n\r\n", pos), data.find(b"\n\n", pos)) if i >= 0]
+    if not candidates:
+        return n
+    i = min(candidates)
+    return i + (3 if data.startswith(b"\n\r\n", i) else 2)
+
+
+def _next_boundary(data: bytes, pos: int, bounds: list[bytes]) -> tuple[int, int, bool, bytes | None]:
+    """(start, end, closing, boundary) of the next line at or after ``pos`` that is a delimiter of
+    an open multipart (``--b`` or ``--b--``); ``(len, len, False, None)`` when there is none."""
+    n = len(data)
+    if not bounds:
+        return n, n, False, None
+    j = pos if data.startswith(b"--", pos) else -1
+    search = pos
+    while True:
+        if j < 0:
+            k = data.find(b"\n--", search)
+            if k < 0:
+                return n, n, False, None
+            j = k + 1
+        e = data.find(b"\n", j)
+        le = n if e < 0 else e + 1
+        line = data[j : min(le, j + 1000)].rstrip(b"\r\n \t")
+        for b in reversed(bounds):
+            if line == b:
+                return j, le, False, b
+            if line == b + b"--":
+                return j, le, True, b
+        search, j = j + 2, -1
+
+
+def _bytes_decoded_size(data: bytes, s: int, e: int, cte: str) -> int:
+    """Decoded size of ``data[s:e]`` (a part body in transfer encoding ``cte``), without copying it."""
+    ws = data.count(b"\n", s, e) + data.count(b"\r", s, e)
+    if cte == "base64":
+        nonws = (e - s) - ws - data.count(b" ", s, e) - data.count(b"\t", s, e)
+        return max(0, nonws * 3 // 4 - data.count(b"=", max(s, e - 8), e))
+    if cte == "quoted-printable":
+        soft = data.count(b"=\n", s, e) + data.count(b"=\r\n", s, e)
+        escapes = data.count(b"=", s, e) - soft
+        return max(0, (e - s) - data.count(b"\r", s, e) - 2 * escapes - 2 * soft)
+    return max(0, (e - s) - data.count(b"\r", s, e))
+
+
+def skeleton(data: bytes, keep: int = SKELETON_KEEP, threshold: int = SKELETON_THRESHOLD) -> bytes:
+    """The message with every MIME part's body cut to ``keep`` bytes (at a line end) and the
+    cut part's decoded size in a header: what the parser needs, at a bounded cost.
+
+    Headers, the MIME structure and each body's first ``keep`` bytes stay byte for byte, so
+    the email package parses the skeleton into the same tree (with shorter payloads).
+    Messages up to ``threshold`` bytes are returned as they are.
+    """
+    n = len(data)
+    if n <= threshold:
+        return data
+    from email.parser import BytesHeaderParser
+    from email.policy import compat32
+
+    out = bytearray()
+    bounds: list[bytes] = []
+    pos = 0
+    headers_next = True
+    while pos < n:
+        cte = ""
+        header = b""
+        if headers_next:
+            hend = _header_end(data, pos)
+            header = data[pos:hend]
+            pos = hend
+            try:
+                h = BytesHeaderParser(policy=compat32).parsebytes(header)
+                if h.get_content_maintype() == "multipart":
+                    b = h.get_param("boundary")
+                    if isinstance(b, tuple):  # RFC 2231
+                        b = b[2]
+                    if b:
+                        bounds.append(b"--" + str(b).strip().encode("utf-8", "surrogateescape"))
+                cte = str(h.get("Content-Transfer-Encoding", "") or "").strip().lower()
+            except Exception:  # pragma: no cover - a broken part header: keep it, parse on
+                pass
+        bstart = pos
+        bend, lend, closing, which = _next_boundary(data, pos, bounds)
+        size = bend - bstart
+        if size > keep:
+            cut = data.rfind(b"\n", bstart, bstart + keep) + 1 or bstart + keep
+            if headers_next:
+                # the line break before a delimiter belongs to the delimiter (RFC 2046 5.1.1)
+                end = bend
+                if which is not None and end > bstart and data[end - 1 : end] == b"\n":
+                    end -= 2 if data[end - 2 : end] == b"\r\n" else 1
+                dsize = _bytes_decoded_size(data, bstart, end, cte)
+                if header.endswith(b"\r\n\r\n"):
+                    head, sep = header[:-2], b"\r\n"
+                elif header.endswith(b"\n\n"):
+                    head, sep = header[:-1], b"\n"
+                else:
+                    head, sep = header + b"\r\n", b"\r\n"
+                out += head + f"{_SIZE_HEADER}: {dsize}".encode() + sep + sep
+            out += data[bstart:cut]
+            if which is not None and not out.endswith(b"\n"):
+                out += b"\r\n"
+        else:
+            out += header + data[bstart:bend]
+        if which is None:
+            break
+        out += data[bend:lend]
+        pos = lend
+        idx = bounds.index(which)
+        if closing:
+            del bounds[idx:]
+            headers_next = False  # the epilogue, then the parent's next delimiter
+        else:
+            del bounds[idx + 1 :]
+            headers_next = True
+    return bytes(out)
+
+
+# ------------------------------------------------------------------------------ walk
+def _walk(msg: Message, body_chars: int, max_scan: int) -> tuple[str | None, list[dict[str, Any]]]:
+    """(body prefix, attachments) of a message: the first text/plain part (else the first
+    text/html, stripped) is the body; every other leaf that has a filename, is marked
+    ``attachment`` or is not text is an attachment; message/rfc822 counts as one."""
+    plain: Message | None = None
+    html_part: Message | None = None
+    atts: list[dict[str, Any]] = []
+    stack: list[Message] = [msg]
+    while stack:
+        part = stack.pop(0)
+        try:
+            ctype, maintype, sub, disposition, filename, _charset, cte = _part_info(part)
+        except Exception:  # pragma: no cover - defensive: a header the registry cannot build
+            ctype, maintype, sub, disposition, filename, cte = "application/octet-stream", "application", \
+                "octet-stream", None, None, ""
+        if maintype == "multipart" and part.is_multipart():
+            subs = part.get_payload()
+            stack[0:0] = [p for p in subs if isinstance(p, Message)]
+            continue
+        if disposition == "attachment" or filename is not None:
+            is_attachment = True
+        elif maintype == "text" and sub in ("plain", "html"):
+            if sub == "plain" and plain is None:
+                plain = part
+            elif sub == "html" and html_part is None:
+                html_part = part
+            continue  # body text (or a further inline text part): not an attachment
+        else:
+            is_attachment = True  # images without a name, text/calendar, application/* ...
+        if is_attachment and len(atts) < _MAX_ATTACHMENTS:
+            atts.append({
+                "filename": (filename or "")[:_MAX_ID],
+                "content_type": ctype[:200],
+                "size": _decoded_size(part, cte),
+            })
+    body: str | None = None
+    if body_chars > 0:
+        chosen = plain if plain is not None else html_part
+        if chosen is not None:
+            body = _part_text(chosen, body_chars, max_scan)
+    return body, atts
+
+
+# ------------------------------------------------------------------------------ main
+def _first_id(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    m = _ANGLE_ID.search(text)
+    ident = m.group(1) if m else text.split()[0]
+    return ident[:_MAX_ID] or None
+
+
+def _header_str(msg: Message, name: str) -> str | None:
+    try:
+        v = msg.get(name)
+    except Exception:
+        return None
+    if v is None:
+        return None
+    s = str(v).strip()
+    return s or None
+
+
+def _timestamp(msg: Message, arrival: float) -> float:
+    try:
+        v = msg.get("Date")
+    except Exception:
+        v = None
+    if v is None:
+        return arrival
+    dt = getattr(v, "datetime", None)
+    if dt is None:
+        try:
+            dt = parsedate_to_datetime(str(v))
+        except (TypeError, ValueError, IndexError):
+            return arrival
+    try:
+        if dt.tzinfo is None:  # "-0000": UTC, origin unknown (RFC 5322 §3.3)
+            from datetime import timezone
+
+            dt = dt.replace(tzinfo=timezone.utc)
+        ts = dt.timestamp()
+    except (OverflowError, ValueError, OSError):
+        return arrival
+    if not math.isfinite(ts) or not 0 < ts < _TS_MAX:
+        return arrival
+    return ts
+
+
+def digest_id(data: bytes) -> str:
+    """The stable event id of a message without Message-ID.
+
+    >>> digest_id(b"x")
+    'sha256:2d711642b726b04401627ca9fbac32f5'
+    """
+    return "sha256:" + hashlib.sha256(data).hexdigest()[:32]
+
+
+def parse_message(data: bytes) -> EmailMessage:
+    """``data`` parsed with ``policy=email.policy.default``; :class:`MalformedMessage`
+    (``unparsable``) when there is no header block at all."""
+    if not data or not data.strip():
+        raise MalformedMessage("unparsable", "empty message")
+    try:
+        msg = BytesParser(policy=_policy.default).parsebytes(data)
+    except Exception as exc:  # the parser is lenient; anything raised is a broken message
+        raise MalformedMessage("unparsable", f"email parser: {type(exc).__name__}") from None
+    if not msg.keys():
+        raise MalformedMessage("unparsable", "no header fields")
+    return msg  # type: ignore[return-value]
+
+
+def message_to_event(
+    data: bytes,
+    mail_from: str | None = None,
+    rcpt_tos: Sequence[str] = (),
+    *,
+    options: MimeOptions = MimeOptions(),
+    arrival: float | None = None,
+    msg: Message | None = None,
+) -> dict[str, Any] | None:
+    """The contract event of one journalled message (a JSON-ready dict).
+
+    Returns ``None`` when ``options.internal_domains`` is set and the sender is not in
+    them (inbound mail a journal also copies: not an outbound event). Raises
+    :class:`MalformedMessage` for a message that cannot be an event.
+    """
+    arrival = time.time() if arrival is None else arrival
+    if msg is None:
+        msg = parse_message(skeleton(data))
+
+    # sender: From (one address), else Sender, else the envelope
+    from_addrs = _header_addresses(msg, "From")
+    sender = from_addrs[0] if len(from_addrs) == 1 else None
+    if sender is None:
+        senders = _header_addresses(msg, "Sender")
+        sender = senders[0] if senders else (from_addrs[0] if from_addrs else None)
+    if sender is None and mail_from and mail_from.strip("<> "):
+        sender = _clean_address(mail_from)
+        if sender is None:
+            raise MalformedMessage("bad_address", "envelope sender is not of the form local@domain")
+    if sender is None:
+        if msg.get("From") is not None or msg.get("Sender") is not None:
+            raise MalformedMessage("bad_address", "From/Sender hold no address of the form local@domain")
+        raise MalformedMessage("no_sender", "no From, no Sender and a null envelope sender")
+
+    if options.internal_domains:
+        domain = sender.rpartition("@")[2]
+        if not any(domain == d or domain.endswith("." + d) for d in options.internal_domains):
+            return None
+
+    to = list(dict.fromkeys(_header_addresses(msg, "To")))
+    cc = [a for a in dict.fromkeys(_header_addresses(msg, "Cc")) if a not in to]
+    visible = set(to) | set(cc)
+    bcc_candidates = _header_addresses(msg, "Bcc") + journal_recipients(rcpt_tos, options.journal_local)
+    bcc = [a for a in dict.fromkeys(bcc_candidates) if a not in visible]
+    if not to and not cc and not bcc:
+        raise MalformedMessage("no_recipients", "no address in To, Cc, Bcc or the journal envelope")
+    if len(to) + len(cc) + len(bcc) > _MAX_RECIPIENTS:
+        # keep the event valid: every visible recipient first, the Bcc list cut (counted in evidence)
+        room = max(0, _MAX_RECIPIENTS - len(to) - len(cc))
+        bcc = bcc[:room]
+        if len(to) + len(cc) > _MAX_RECIPIENTS:
+            raise MalformedMessage("invalid_event", f"more than {_MAX_RECIPIENTS} recipients in To/Cc")
+
+    mid = _first_id(_header_str(msg, "Message-ID"))
+    event: dict[str, Any] = {
+        "event_id": mid if mid else digest_id(data),
+        "ts": _timestamp(msg, arrival),
+        "sender": sender,
+    }
+    if to:
+        event["to"] = to
+    if cc:
+        event["cc"] = cc
+    if bcc:
+        event["bcc"] = bcc
+    subject = _header_str(msg, "Subject")
+    if subject is not None:
+        event["subject"] = subject
+    irt = _first_id(_header_str(msg, "In-Reply-To"))
+    if irt:
+        event["in_reply_to"] = irt
+    refs = _first_id(_header_str(msg, "References"))
+    thread = refs or irt
+    if thread:
+        event["thread_id"] = thread
+    if options.template_header:
+        tid = _header_str(msg, options.template_header)
+        if tid:
+            event["template_id"] = tid[:_MAX_ID]
+    for rule in options.automated_rules:
+        if rule.matches(msg):
+            event["sender_kind"] = "automated"
+            break
+    body, atts = _walk(msg, options.body_chars, options.max_body_scan)
+    if body:
+        event["body"] = body
+    if atts:
+        event["attachments"] = atts
+    return event
+
+
+def iter_rules(texts: Iterable[str]) -> tuple[HeaderRule, ...]:
+    """Parse several rules (``ValueError`` on the first bad one)."""
+    return tuple(parse_rule(t) for t in texts if t and t.strip())

@@ -1,0 +1,542 @@
+"""``mailflow tap smtp``: an SMTP journal receiver that turns journalled mail into contract events.
+
+An MTA journals a copy of every outbound message to this tap (Postfix
+``recipient_bcc_maps``/``always_bcc``/``sender_bcc_maps``, an Exim ``unseen`` router,
+a journaling rule; docs/connect-your-mail.md). For each message the tap
+
+1. parses it (:func:`streams.taps.mime.message_to_event`, standard library ``email``),
+2. validates the event with :func:`detectors.events.parse_event` (the worker's own
+   contract check),
+3. produces it to the input topic keyed by sender (the key rule of ``mailflow produce``:
+   :func:`streams.produce.sender_key`), or -- malformed mail -- its bytes to the
+   dead-letter topic with the reason (:mod:`streams.deadletter` headers; truncated
+   with size and SHA-256 when too large),
+4. and only when the broker acknowledged that record answers ``250``. When the broker
+   is down or does not acknowledge within ``--produce-timeout`` it answers ``451`` so
+   the MTA keeps the copy in its deferred queue and retries: nothing is dropped
+   silently. Delivery is at least once (a retry after a late acknowledgement produces
+   the same ``event_id`` again).
+
+Messages over ``--max-message-size`` are refused by aiosmtpd with ``552`` while it
+reads them (the data is discarded as it arrives, so memory stays bounded); set it at
+or above the MTA's own limit (Postfix ``message_size_limit``) so that never happens to
+a journal copy. Messages are parsed one at a time in a worker thread.
+
+Logs at INFO and above carry counts, sizes and reasons, never an address, subject or
+body; metrics (``mailflow_tap_*``) have small fixed label sets.
+
+Settings: the tap flags below plus every ``mailflow worker`` setting (``--broker``,
+``--input-topic``, ``--dlq-topic``, ``--internal-domain``, ``--metrics-port``, security,
+log level, ...), from flags or the same ``MAILFLOW_*`` environment variables; the tap's
+own also from ``MAILFLOW_TAP_*``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+from detectors.errors import ConfigError
+
+from .mime import DEFAULT_AUTOMATED_RULES, HeaderRule, MalformedMessage, MimeOptions, TAP_REJECT_REASONS, iter_rules
+
+__all__ = [
+    "TapSettings", "TapMetrics", "KafkaSink", "JournalHandler", "SmtpTap", "parse_tap_settings", "main",
+    "RESULTS", "DEFAULT_LISTEN", "DEFAULT_METRICS_PORT",
+]
+
+log = logging.getLogger("mailflow.tap.smtp")
+
+DEFAULT_LISTEN = "127.0.0.1:10025"
+#: the tap's /metrics port when neither --metrics-port nor MAILFLOW_METRICS_PORT is given
+#: (the worker's default 9108 + 1, so both run on one host without settings)
+DEFAULT_METRICS_PORT = 9109
+DEFAULT_MAX_MESSAGE_SIZE = 32 * 1024 * 1024
+TAP_ENV_PREFIX = "MAILFLOW_TAP_"
+#: the ``mailflow-source-topic`` header of the tap's dead letters (there is no input record)
+DLQ_SOURCE = "smtp-tap"
+
+#: ``result`` label values of ``mailflow_tap_messages_total``
+RESULTS = (
+    "produced",         # event acknowledged on the input topic, 250
+    "dead_lettered",    # malformed: bytes acknowledged on the dead-letter topic, 250
+    "not_outbound",     # sender outside --internal-domain (inbound mail a journal copied), 250
+    "deferred",         # broker down or no acknowledgement in time, 451
+    "too_large",        # over --max-message-size, 552 (aiosmtpd discards it while reading)
+    "error",            # unexpected failure while producing, 451
+)
+
+
+# ---------------------------------------------------------------------------- settings
+@dataclass(frozen=True)
+class TapSettings:
+    """The tap's own settings plus the worker's (:class:`streams.settings.WorkerSettings`)."""
+
+    worker: Any  # WorkerSettings
+    listen_host: str = "127.0.0.1"
+    listen_port: int = 10025
+    max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE
+    produce_timeout: float = 10.0
+    hostname: str = "mailflow-tap"
+    mime: MimeOptions = field(default_factory=MimeOptions)
+
+    @property
+    def listen(self) -> str:
+        return f"{self.listen_host}:{self.listen_port}"
+
+
+def _tap_parser(add_help: bool = True) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="mailflow tap smtp", add_help=add_help, allow_abbrev=False,
+        description="SMTP journal receiver: each journalled message becomes one contract event on the "
+                    "input topic (malformed mail: the dead-letter topic); answers 250 only after the broker "
+                    "acknowledged it, 451 otherwise. Also takes every `mailflow worker` option "
+                    "(--broker, --input-topic, --dlq-topic, --internal-domain, --metrics-port, ...).",
+    )
+    e = TAP_ENV_PREFIX
+    p.add_argument("--listen", metavar="HOST:PORT", help=f"address to accept SMTP on [env {e}LISTEN; default {DEFAULT_LISTEN}]")
+    p.add_argument("--max-message-size", type=int, metavar="BYTES",
+                   help=f"largest message accepted; larger ones get 552 (keep >= the MTA's message_size_limit) "
+                        f"[env {e}MAX_MESSAGE_SIZE; default {DEFAULT_MAX_MESSAGE_SIZE}]")
+    p.add_argument("--body-chars", type=int, metavar="N",
+                   help=f"characters of the plain-text body put in the event (0: none) [env {e}BODY_CHARS; default 4000]")
+    p.add_argument("--template-header", metavar="NAME",
+                   help=f"header carrying the sending system's template id ('' : none) [env {e}TEMPLATE_HEADER; default X-Template-Id]")
+    p.add_argument("--automated-header", action="append", metavar="RULE",
+                   help="sender_kind=automated when this header rule matches: Name, Name=v1|v2 or Name!=v1|v2 "
+                        f"(repeatable; env {e}AUTOMATED_HEADERS, comma list; default "
+                        f"{', '.join(str(r) for r in DEFAULT_AUTOMATED_RULES)}; 'none' for no rule)")
+    p.add_argument("--journal-local", metavar="LOCAL",
+                   help=f"local part of the journal address (journal@..., journal+LOCAL=DOMAIN@...) [env {e}JOURNAL_LOCAL; default journal]")
+    p.add_argument("--produce-timeout", type=float, metavar="S",
+                   help=f"seconds to wait for the broker's acknowledgement before answering 451 [env {e}PRODUCE_TIMEOUT; default 10]")
+    p.add_argument("--hostname", metavar="NAME", help=f"name in the SMTP greeting [env {e}HOSTNAME; default mailflow-tap]")
+    return p
+
+
+def parse_tap_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> TapSettings:
+    """Settings from flags and environment; raises :class:`ConfigError` listing every problem."""
+    from streams.settings import parse_settings
+
+    env = os.environ if env is None else env
+    argv = list(argv or [])
+    ns, rest = _tap_parser(add_help=False).parse_known_args(argv)
+    problems: list[str] = []
+
+    def pick(name: str, conv, default):
+        v = getattr(ns, name)
+        source = "--" + name.replace("_", "-")
+        if v is None:
+            raw = env.get(TAP_ENV_PREFIX + name.upper())
+            if raw in (None, ""):
+                return default
+            source = TAP_ENV_PREFIX + name.upper()
+            try:
+                return conv(raw)
+            except (TypeError, ValueError):
+                problems.append(f"{name}: {raw!r} (from {source}) is not valid")
+                return default
+        return v
+
+    listen = pick("listen", str, DEFAULT_LISTEN)
+    host, _, port_s = listen.rpartition(":")
+    host = host.strip("[]")
+    try:
+        port = int(port_s)
+        if not host or not 0 <= port < 65536:
+            raise ValueError
+    except ValueError:
+        problems.append(f"listen: {listen!r} is not HOST:PORT")
+        host, port = "127.0.0.1", 10025
+    max_size = pick("max_message_size", int, DEFAULT_MAX_MESSAGE_SIZE)
+    if not 1024 <= max_size <= 1 << 31:
+        problems.append(f"max_message_size: {max_size} must be between 1024 and {1 << 31}")
+    body_chars = pick("body_chars", int, 4000)
+    if not 0 <= body_chars <= 100_000:
+        problems.append(f"body_chars: {body_chars} must be between 0 and 100000")
+    template_header = pick("template_header", str, "X-Template-Id").strip()
+    journal_local = pick("journal_local", str, "journal").strip()
+    if not journal_local or "@" in journal_local or "+" in journal_local:
+        problems.append(f"journal_local: {journal_local!r} must be a local part without @ or +")
+    timeout = pick("produce_timeout", float, 10.0)
+    if not 0.1 <= timeout <= 600:
+        problems.append(f"produce_timeout: {timeout} must be between 0.1 and 600 seconds")
+    hostname = pick("hostname", str, "mailflow-tap")
+    rule_texts = ns.automated_header
+    if rule_texts is None:
+        raw = env.get(TAP_ENV_PREFIX + "AUTOMATED_HEADERS")
+        rule_texts = None if raw in (None, "") else [r for r in raw.split(",")]
+    rules: tuple[HeaderRule, ...] = DEFAULT_AUTOMATED_RULES
+    if rule_texts is not None:
+        if [t.strip().lower() for t in rule_texts] == ["none"]:
+            rules = ()
+        else:
+            try:
+                rules = iter_rules(rule_texts)
+            except ValueError as exc:
+                problems.append(f"automated_header: {exc}")
+
+    # the worker's settings (broker, topics, internal domains, metrics, security, log level)
+    if "--metrics-port" not in rest and not any(a.startswith("--metrics-port=") for a in rest) \
+            and env.get("MAILFLOW_METRICS_PORT") in (None, ""):
+        rest = rest + ["--metrics-port", str(DEFAULT_METRICS_PORT)]
+    try:
+        worker = parse_settings(rest, env)
+    except ConfigError as exc:
+        problems += exc.problems
+        worker = None
+    if problems:
+        raise ConfigError(problems)
+    mime = MimeOptions(body_chars=body_chars, template_header=template_header, automated_rules=rules,
+                       journal_local=journal_local, internal_domains=tuple(worker.internal_domains))
+    return TapSettings(worker=worker, listen_host=host, listen_port=port, max_message_size=max_size,
+                       produce_timeout=timeout, hostname=hostname, mime=mime)
+
+
+# ----------------------------------------------------------------------------- metrics
+class TapMetrics:
+    """The tap's metrics on ``registry`` (label values from fixed sets only)."""
+
+    def __init__(self, registry) -> None:
+        from prometheus_client import Counter, Gauge, Histogram
+
+        self.messages = Counter("mailflow_tap_messages_total", "Journalled messages by outcome", ["result"],
+                                registry=registry)
+        for r in RESULTS:
+            self.messages.labels(r)
+        self.dead_letters = Counter("mailflow_tap_dead_letters_total", "Malformed messages dead-lettered, by reason",
+                                    ["reason"], registry=registry)
+        for r in TAP_REJECT_REASONS:
+            self.dead_letters.labels(r)
+        self.message_bytes = Histogram(
+            "mailflow_tap_message_bytes", "Size of accepted journalled messages", registry=registry,
+            buckets=(1e3, 4e3, 16e3, 64e3, 256e3, 1e6, 4e6, 16e6, 64e6, float("inf")))
+        self.produce_seconds = Histogram(
+            "mailflow_tap_produce_seconds", "Time from end of DATA to the broker's acknowledgement", registry=registry,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, float("inf")))
+        self.broker_up = Gauge("mailflow_tap_broker_up",
+                               "1 when the last produce was acknowledged, 0 when it failed", registry=registry)
+        self.sessions = Gauge("mailflow_tap_smtp_sessions", "Open SMTP sessions", registry=registry)
+
+
+# ------------------------------------------------------------------------------- kafka
+class BrokerUnavailable(Exception):
+    """The broker did not acknowledge in time (the tap answers 451)."""
+
+
+class KafkaSink:
+    """Produces records and waits for the broker's acknowledgement, off the event loop.
+
+    Built on :func:`streams.produce.make_producer` (kafka-python), with ``acks=all``.
+    The producer is created on first use and re-created after a failed creation, so a
+    tap started while the broker is down begins to work as soon as it is back.
+    """
+
+    def __init__(self, settings: TapSettings) -> None:
+        self.settings = settings
+        self.timeout = settings.produce_timeout
+        self._producer = None
+        self._failed_at = -1e9
+        self._lock = threading.Lock()
+        self._executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="mailflow-tap-kafka")
+
+    def _config(self) -> dict[str, Any]:
+        w = self.settings.worker
+        cfg: dict[str, Any] = dict(client_id="mailflow-tap-smtp", acks="all", linger_ms=1, retries=3)
+        if w.security_protocol != "PLAINTEXT":
+            cfg["security_protocol"] = w.security_protocol
+            ctx = w.ssl_context()
+            if ctx is not None:
+                cfg["ssl_context"] = ctx
+            if w.sasl_mechanism:
+                cfg.update(sasl_mechanism=w.sasl_mechanism, sasl_plain_username=w.sasl_username,
+                           sasl_plain_password=w.sasl_password)
+        return cfg
+
+    def _get(self):
+        from kafka.errors import KafkaError
+
+        with self._lock:
+            if self._producer is None:
+                # after a failed connection, answer 451 at once for a while instead of making every
+                # message of a retrying MTA wait for its own connection timeout
+                if time.monotonic() - self._failed_at < min(self.timeout, 5.0):
+                    raise BrokerUnavailable("broker unreachable (recent connection attempt failed)")
+                from streams.produce import make_producer
+
+                try:
+                    self._producer = make_producer(self.settings.worker.bootstrap_servers, timeout=self.timeout,
+                                                   **self._config())
+                except KafkaError:
+                    self._failed_at = time.monotonic()
+                    raise
+            return self._producer
+
+    def _send_sync(self, topic: str, key: bytes | None, value: bytes, headers) -> Any:
+        from kafka.errors import KafkaError
+
+        try:
+            producer = self._get()
+            fut = producer.send(topic, key=key, value=value, headers=list(headers or []))
+            return fut.get(timeout=self.timeout)
+        except KafkaError as exc:
+            raise BrokerUnavailable(f"{type(exc).__name__}") from exc
+
+    async def send(self, topic: str, key: bytes | None, value: bytes, headers=()) -> Any:
+        loop = asyncio.get_running_loop()
+        try:
+            return await asyncio.wait_for(
+                loop.run_in_executor(self._executor, self._send_sync, topic, key, value, headers),
+                timeout=3 * self.timeout + 5)
+        except asyncio.TimeoutError:
+            raise BrokerUnavailable("no acknowledgement") from None
+
+    def close(self) -> None:
+        with self._lock:
+            p, self._producer = self._producer, None
+        if p is not None:
+            try:
+                p.close(timeout=5)
+            except Exception:  # pragma: no cover - closing a broken producer
+                pass
+        self._executor.shutdown(wait=False)
+
+
+# ----------------------------------------------------------------------------- handler
+def _short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+
+
+class JournalHandler:
+    """aiosmtpd handler: one journalled message -> one acknowledged record, then 250."""
+
+    def __init__(self, settings: TapSettings, sink, metrics: TapMetrics) -> None:
+        self.settings = settings
+        self.sink = sink
+        self.metrics = metrics
+        # messages are parsed one at a time: bounds the memory a burst of large ones takes
+        self._parse = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mailflow-tap-parse")
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    def _convert(self, data: bytes, mail_from: str | None, rcpt_tos: tuple[str, ...], arrival: float):
+        """("event", key, value) | ("dead", key, reason, detail) | ("skip",) -- in the parse thread."""
+        import orjson
+
+        from detectors.errors import EventRejected
+        from detectors.events import parse_event
+        from streams.produce import sender_key
+
+        from .mime import message_to_event
+
+        try:
+            event = message_to_event(data, mail_from, rcpt_tos, options=self.settings.mime, arrival=arrival)
+        except MalformedMessage as exc:
+            return ("dead", None, exc.reason, exc.detail)
+        if event is None:
+            return ("skip",)
+        value = orjson.dumps(event)
+        key = sender_key(value)
+        try:
+            parse_event(value)
+        except EventRejected as exc:
+            return ("dead", key, "invalid_event", f"{exc.reason}: {exc.detail}")
+        return ("event", key, value)
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        m = self.metrics
+        data: bytes = envelope.original_content or b""
+        m.message_bytes.observe(len(data))
+        loop = asyncio.get_running_loop()
+        t0 = time.monotonic()
+        try:
+            out = await loop.run_in_executor(self._parse, self._convert, data, envelope.mail_from,
+                                             tuple(envelope.rcpt_tos), time.time())
+        except Exception as exc:
+            # a bug in the tap: a retry would fail the same way, so the message is kept in the DLQ
+            log.error("tap: converting a %d-byte message failed: %s", len(data), type(exc).__name__, exc_info=True)
+            out = ("dead", None, "internal_error", f"conversion failed: {type(exc).__name__}")
+        w = self.settings.worker
+        try:
+            if out[0] == "skip":
+                m.messages.labels("not_outbound").inc()
+                return "250 2.0.0 OK: not outbound (sender outside the internal domains)"
+            if out[0] == "event":
+                _, key, value = out
+                await self.sink.send(w.input_topic, key, value)
+                m.produce_seconds.observe(time.monotonic() - t0)
+                m.broker_up.set(1)
+                m.messages.labels("produced").inc()
+                log.debug("tap: produced event of sender %s (%d bytes)", _short_hash(key.decode() if key else ""),
+                          len(value))
+                return "250 2.0.0 OK: event produced"
+            _, key, reason, detail = out
+            from streams.deadletter import make_dead_letter
+
+            dl = make_dead_letter(data, key, reason, detail, DLQ_SOURCE, None, None, max_bytes=w.dead_letter_max_bytes)
+            await self.sink.send(w.dlq_topic, dl.key, dl.value, dl.headers)
+            m.produce_seconds.observe(time.monotonic() - t0)
+            m.broker_up.set(1)
+            m.messages.labels("dead_lettered").inc()
+            m.dead_letters.labels(reason).inc()
+            log.info("tap: a %d-byte message dead-lettered: %s%s", len(data), reason,
+                     " (stored truncated)" if dl.truncated else "")
+            return f"250 2.0.0 OK: dead-lettered ({reason})"
+        except BrokerUnavailable as exc:
+            m.broker_up.set(0)
+            m.messages.labels("deferred").inc()
+            log.warning("tap: broker did not acknowledge (%s); answered 451, the MTA retries", exc)
+            return "451 4.4.3 Event broker unavailable, try again later"
+        except Exception as exc:
+            m.messages.labels("error").inc()
+            log.error("tap: producing failed: %s", type(exc).__name__, exc_info=True)
+            return "451 4.3.0 Internal error in the tap, try again later"
+
+    def close(self) -> None:
+        self._parse.shutdown(wait=False)
+
+
+def _smtp_class():
+    from aiosmtpd.smtp import SMTP
+
+    class TapSMTP(SMTP):
+        """aiosmtpd's SMTP, counting the 552s it answers itself and the open sessions."""
+
+        metrics: TapMetrics | None = None
+
+        def connection_made(self, transport):
+            if self.metrics is not None:
+                self.metrics.sessions.inc()
+            super().connection_made(transport)
+
+        def connection_lost(self, exc):
+            if self.metrics is not None:
+                self.metrics.sessions.dec()
+            super().connection_lost(exc)
+
+        async def push(self, status):
+            if status.startswith("552") and self.metrics is not None:
+                self.metrics.messages.labels("too_large").inc()
+                log.warning("tap: refused a message over --max-message-size (%d bytes) with 552",
+                            self.data_size_limit or 0)
+            return await super().push(status)
+
+    return TapSMTP
+
+
+# ------------------------------------------------------------------------------ server
+class SmtpTap:
+    """The tap on an asyncio loop: ``await start()``, ``await stop()`` (also usable in-process)."""
+
+    def __init__(self, settings: TapSettings, registry=None, sink=None) -> None:
+        from prometheus_client import CollectorRegistry
+
+        self.settings = settings
+        self.registry = registry if registry is not None else CollectorRegistry()
+        self.metrics = TapMetrics(self.registry)
+        self.sink = sink if sink is not None else KafkaSink(settings)
+        self.handler = JournalHandler(settings, self.sink, self.metrics)
+        self.server: asyncio.base_events.Server | None = None
+
+    @property
+    def port(self) -> int:
+        assert self.server is not None
+        return self.server.sockets[0].getsockname()[1]
+
+    async def start(self) -> None:
+        cls = _smtp_class()
+        s = self.settings
+        metrics = self.metrics
+
+        def factory():
+            proto = cls(self.handler, data_size_limit=s.max_message_size, hostname=s.hostname,
+                        ident="mailflow tap smtp", enable_SMTPUTF8=True, decode_data=False)
+            proto.metrics = metrics
+            return proto
+
+        loop = asyncio.get_running_loop()
+        self.server = await loop.create_server(factory, host=s.listen_host, port=s.listen_port)
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            try:
+                await asyncio.wait_for(self.server.wait_closed(), 5)
+            except asyncio.TimeoutError:  # pragma: no cover - sessions still open
+                pass
+        self.handler.close()
+        await asyncio.get_running_loop().run_in_executor(None, self.sink.close)
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if any(a in ("-h", "--help") for a in argv):
+        from streams.settings import build_parser
+
+        _tap_parser().print_help()
+        print("\nworker settings (same flags and MAILFLOW_* variables as `mailflow worker`):")
+        build_parser().print_help()
+        return 0
+    try:
+        settings = parse_tap_settings(argv, os.environ if env is None else env)
+    except ConfigError as exc:
+        print(f"mailflow tap smtp: {exc}", file=sys.stderr)
+        return 2
+    w = settings.worker
+    logging.basicConfig(level=w.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # aiosmtpd logs every SMTP command (MAIL FROM/RCPT TO addresses) at INFO, and kafka-python narrates every connection at INFO: both only from debug on
+    if w.log_level != "debug":
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
+        logging.getLogger("kafka").setLevel(logging.WARNING)
+
+    from prometheus_client import CollectorRegistry
+
+    from streams.worker import serve_metrics
+
+    registry = CollectorRegistry()
+    tap = SmtpTap(settings, registry=registry)
+    try:
+        serve_metrics(registry, w)
+    except OSError as exc:
+        print(f"mailflow tap smtp: cannot serve /metrics on {w.metrics_host}:{w.metrics_port}: {exc}", file=sys.stderr)
+        return 2
+
+    async def run() -> int:
+        try:
+            await tap.start()
+        except OSError as exc:
+            print(f"mailflow tap smtp: cannot listen on {settings.listen}: {exc}", file=sys.stderr)
+            return 2
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, stop.set)
+            except (NotImplementedError, RuntimeError):  # pragma: no cover - not the main thread
+                pass
+        log.info("tap smtp listening on %s:%d; broker %s, input %s, dlq %s, max message %d bytes, metrics port %s",
+                 settings.listen_host, tap.port, ",".join(w.bootstrap_servers), w.input_topic, w.dlq_topic,
+                 settings.max_message_size, w.metrics_port)
+        print(f"mailflow tap smtp: listening on {settings.listen_host}:{tap.port}", file=sys.stderr, flush=True)
+        await stop.wait()
+        log.info("tap smtp stopping")
+        await tap.stop()
+        return 0
+
+    return asyncio.run(run())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
