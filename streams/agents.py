@@ -1031,14 +1031,34 @@ def make_bulk_drain(consumer: Any, proc: BatchProcessor, input_topic: str):
 
         async def read(tp: Any, offset: int) -> bool:
             """Faust's read-offset rule: False for a record already read; else record a
-            hole before it as a gap (so commits can pass it) and move the read offset."""
+            hole before it as a gap (so commits can pass it) and move the read offset.
+
+            Except when the partition's log now ends at or below the read offset: the topic
+            was re-created or truncated under the running worker (the client reset its
+            position to the new log's start without telling Faust). Then the partition's
+            read, ack and commit bookkeeping is forgotten, as Faust does when a partition is
+            revoked, and the record is read: the detectors recognise what they have seen by
+            event id and count the rest as offset resets."""
             r_offset = read_offset[tp]
             if r_offset is not None and offset < r_offset:
-                return False
+                hw = self.highwater(tp)
+                if hw is None or hw > r_offset:
+                    return False
+                forget_partition(tp)
+                log.warning("input %s[%s] now ends at offset %s, below the %s read: the topic was re-created "
+                            "or truncated; reading it again from offset %s", tp.topic, tp.partition, hw,
+                            r_offset, offset)
+                r_offset = None
             if r_offset and offset - r_offset > 1 and acks_enabled_for(tp.topic):
                 await self._add_gap(tp, r_offset + 1, offset)
             read_offset[tp] = offset
             return True
+
+        def forget_partition(tp: Any) -> None:
+            # what Faust's on_partitions_revoked clears for a partition, and our pending acks
+            for table in (self._gap, self._acked, self._acked_index, read_offset, self._committed_offset):
+                table.pop(tp, None)
+            proc.unacked = [(t, offsets) for t, offsets in proc.unacked if t != tp]
 
         try:
             while not (consumer_should_stop() or fetcher_should_stop()):

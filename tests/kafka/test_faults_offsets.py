@@ -96,16 +96,6 @@ def test_topic_recreated_while_the_worker_is_down_restarted_worker_processes_all
         kafka.delete_topics_of(app_id)
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "real bug on Kafka 3.9.1, partly fixed: deleting the input topic under a running worker makes the worker's "
-    "own metadata requests re-create it at once with the broker's default partition count (1; "
-    "auto.create.topics.enable=true; aiokafka's consumer always asks with allow_auto_topic_creation=True), "
-    "racing the operator's re-create; the worker then had no input partition ('Ignoring missing topic') until "
-    "its next metadata refresh, 300 s by default: now 20 s (faust_settings consumer_metadata_max_age_ms), and "
-    "that case passed 3 of 3 runs. Still failing (1 of 4 runs): when the operator's re-create wins and the worker "
-    "keeps its partitions, aiokafka resets the out-of-range positions to 0 without Faust knowing, Faust's read "
-    "offsets stay at the old topic's offsets and the read-offset rule drops the new records below them "
-    "(processed 603 of 1200, 3 resets). Also seen before: a crash in aiokafka's wait_for_assignment"))
 def test_topic_recreated_under_a_running_worker_new_events_all_processed(kafka, tmp_path):
     app_id, topics, w = learn_first(kafka, tmp_path)
     try:
