@@ -18,10 +18,10 @@ import sys
 import tempfile
 import time
 
-from detectors.cli_replay import replay
+from detectors.cli.replay import replay
 from detectors.config import SentinelConfig
 from detectors.pipeline import Sentinel
-from detectors.simulator import simulate
+from detectors.sim.shop import simulate
 
 
 def _reference_us() -> float:

@@ -17,7 +17,7 @@ import sys
 from detectors.config import SentinelConfig
 from detectors.events import parse_event
 from detectors.pipeline import Sentinel
-from detectors.simulator import generate
+from detectors.sim.shop import generate
 
 
 def main() -> int:

@@ -70,7 +70,7 @@ def states() -> dict:
     for name in ("care", "human"):
         with open(os.path.join(DATA, f"{name}.v0.pickle"), "rb") as fh:
             out[name] = sc.loads(fh.read())
-    from detectors.simulator import generate
+    from detectors.sim.shop import generate
 
     events, _ = generate("id-request-blast", 7, days=3, scale=1.0)
     s = Sentinel(SentinelConfig(internal_domains=("example.com",)))

@@ -56,7 +56,7 @@ TOPIC = "bench.outbound"
 
 def make_events(n: int, seed: int, base_days: float, scale: float) -> list[bytes]:
     """N simulator events: a base scenario replicated with shifted time and fresh ids."""
-    from detectors.simulator import generate
+    from detectors.sim.shop import generate
 
     base, labels = generate("baseline", seed, days=base_days, scale=scale)
     span = float(labels["end_ts"]) - float(labels["start_ts"])

@@ -62,7 +62,7 @@ Message = tuple[str, str, str]  # (subject, body, true template)
 
 
 def load_simulator(scenario: str, seed: int, days: float, scale: float) -> list[Message]:
-    from detectors.simulator import simulate
+    from detectors.sim.shop import simulate
 
     with tempfile.TemporaryDirectory() as tmp:
         simulate(scenario, seed, tmp, days=days, scale=scale)
@@ -318,7 +318,7 @@ def run(name: str, factory: Callable[[], tuple[Callable[[str, str], str], object
 def main(argv: Iterable[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     try:
-        import detectors.simulator  # noqa: F401
+        import detectors.sim.shop  # noqa: F401
 
         default_source = "simulator"
     except ImportError:

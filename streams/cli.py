@@ -14,10 +14,10 @@ __all__ = ["main", "COMMANDS"]
 
 #: sub-command -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "replay": ("detectors.cli_replay", "replay a JSON Lines event file through the detectors; alerts to stdout"),
-    "score-series": ("detectors.cli_series", "score a CSV timestamp,value series with the template spike detector"),
-    "simulate": ("detectors.simulator", "write a labelled traffic scenario (events.jsonl, labels.json, truth.csv)"),
-    "evaluate": ("detectors.evaluate", "replay scenarios for several seeds and print detection figures"),
+    "replay": ("detectors.cli.replay", "replay a JSON Lines event file through the detectors; alerts to stdout"),
+    "score-series": ("detectors.cli.series", "score a CSV timestamp,value series with the template spike detector"),
+    "simulate": ("detectors.sim.shop", "write a labelled traffic scenario (events.jsonl, labels.json, truth.csv)"),
+    "evaluate": ("detectors.evaluation.evaluate", "replay scenarios for several seeds and print detection figures"),
     "worker": ("streams.worker", "run the streaming worker against Kafka"),
     "produce": ("streams.produce", "publish a JSON Lines event file to the input topic"),
     "demo": ("streams.demo", "everything on one machine: embedded broker, worker, launch-day scenario"),

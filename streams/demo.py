@@ -233,7 +233,7 @@ def _as_incidents(labels: Any, events_by_id: dict[str, tuple[float, str]]) -> li
 
 def load_scenario(seed: int, days: float, scale: float) -> Scenario:
     """Generate ``launch-day`` with the simulator and prepare it for playback."""
-    from detectors.simulator import generate
+    from detectors.sim.shop import generate
 
     events, labels = generate("launch-day", seed, days=days, scale=scale)
     records = sorted((_event_bytes(e) for e in events), key=lambda r: r[0])
@@ -510,7 +510,7 @@ def validate(args: argparse.Namespace) -> list[str]:
 
 def _internal_domain() -> str:
     try:
-        from detectors.simulator import INTERNAL_DOMAIN
+        from detectors.sim.shop import INTERNAL_DOMAIN
     except ImportError:  # pragma: no cover
         return "example.com"
     return INTERNAL_DOMAIN

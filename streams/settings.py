@@ -120,7 +120,7 @@ class WorkerSettings:
         environment, exactly as for ``mailflow replay``, so both run the same detectors
         with the same settings.
         """
-        from detectors.cli_common import ENV_PREFIX
+        from detectors.cli.common import ENV_PREFIX
 
         out: dict[str, Any] = {
             k[len(ENV_PREFIX):].lower(): v for k, v in os.environ.items() if k.startswith(ENV_PREFIX)

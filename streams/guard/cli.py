@@ -96,7 +96,7 @@ def parse_guard_settings(argv: Sequence[str] | None = None, env: Mapping[str, st
         problems.append("nothing to serve: give --policy-listen and/or --milter-listen")
     from detectors.config import SentinelConfig
 
-    from detectors.cli_common import ENV_PREFIX as DETECTOR_ENV
+    from detectors.cli.common import ENV_PREFIX as DETECTOR_ENV
 
     detector_settings = {k[len(DETECTOR_ENV):].lower(): v for k, v in env.items() if k.startswith(DETECTOR_ENV)}
     quiet_default = float(SentinelConfig.from_mapping(detector_settings).episode_quiet_seconds)

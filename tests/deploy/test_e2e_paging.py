@@ -129,7 +129,7 @@ def binaries():
     alertmanager = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
     if not (prometheus and alertmanager):
         pytest.skip("Prometheus/Alertmanager servers are not installed (run `make servers`)")
-    for mod in ("streams.broker", "streams.worker", "detectors.simulator", "kafka"):
+    for mod in ("streams.broker", "streams.worker", "detectors.sim.shop", "kafka"):
         try:
             __import__(mod)
         except ImportError as exc:
@@ -272,7 +272,7 @@ def _query(prom_url: str, expr: str) -> list:
 
 @pytest.fixture(scope="module")
 def scenario(binaries):
-    from detectors.simulator import generate
+    from detectors.sim.shop import generate
 
     events, labels = generate("launch-day", 1, days=3, scale=0.2)
     (incident,) = [i for i in labels["incidents"] if i["sender"] == INCIDENT_SENDER]

@@ -20,7 +20,7 @@ from pathlib import Path
 from detectors.config import SentinelConfig
 from detectors.events import parse_event
 from detectors.pipeline import Sentinel
-from detectors import sim_bank, simulator
+from detectors.sim import bank as sim_bank, shop as simulator
 
 GOLDEN = Path(__file__).resolve().parent.parent / "data" / "alerts" / "golden.json"
 RUNS = [

@@ -223,7 +223,7 @@ def test_a_delivery_that_never_reports_times_out_and_is_retried():
 
 # ------------------------------------------------------------------ the replay file
 def test_replay_dead_letter_file_keeps_the_original_bytes(tmp_path):
-    from detectors.cli_replay import main
+    from detectors.cli.replay import main
 
     bad_utf8 = b'{"event_id": "\xff\xfe", "ts": 1}'
     padded = b"  not json  "

@@ -13,7 +13,7 @@ it in the v1 format, so both files hold the same state. They were written by the
 first release of v1 (the same day); do not regenerate them either: every later
 release must read them as they are.
 
-Each state is a simulated sender (``detectors.simulator``, scenario
+Each state is a simulated sender (``detectors.sim.shop``, scenario
 ``id-request-blast``, seed 7, 3 days at scale 0.3) plus a few crafted events
 (a mail loop, a fan-out); ``*.next.jsonl`` holds the events that follow, for
 the behaviour tests.
@@ -32,7 +32,7 @@ CONFIG = {"internal_domains": ["example.com"]}
 
 def streams():
     """sender name -> (events learned into the golden state, the next events)."""
-    from detectors.simulator import generate
+    from detectors.sim.shop import generate
 
     events, _ = generate("id-request-blast", 7, days=3, scale=0.3)
     out = {}

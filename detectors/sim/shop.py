@@ -1265,7 +1265,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scale", type=float, default=1.0, help="volume multiplier (default 1.0)")
     ap.add_argument("--list", action="store_true", help="list the scenarios and exit")
     args = ap.parse_args(argv)
-    from . import sim_bank  # the second, independent world (a European bank)
+    from . import bank as sim_bank  # the second, independent world (a European bank)
 
     if args.list:
         every = {**SCENARIOS, **sim_bank.SCENARIOS}

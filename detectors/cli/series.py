@@ -9,8 +9,8 @@ import math
 import sys
 from datetime import datetime, timezone
 
-from .cli_common import open_input
-from .volume import VolumeSpike
+from .common import open_input
+from ..volume import VolumeSpike
 
 __all__ = ["main", "score_series", "parse_timestamp"]
 

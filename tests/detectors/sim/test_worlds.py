@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from detectors.evaluate import HELD_OUT_SEEDS, TUNING_SEEDS, evaluate_scenario, main, world_of
+from detectors.evaluation.evaluate import HELD_OUT_SEEDS, TUNING_SEEDS, evaluate_scenario, main, world_of
 
 CASES = [
     # (scenario, seed, days, scale)

@@ -1,4 +1,4 @@
-"""Vocabulary and template texts of the bank world (:mod:`detectors.sim_bank`).
+"""Vocabulary and template texts of the bank world (:mod:`detectors.sim.bank`).
 
 Everything here is data: names, domains, merchants, date and number formats, and
 the wording of every automated template in English (``en``), German (``de``) and

@@ -9,8 +9,8 @@ import sys
 import time
 from typing import IO
 
-from .config import SentinelConfig
-from .errors import ConfigError
+from ..config import SentinelConfig
+from ..errors import ConfigError
 
 __all__ = ["add_detector_options", "config_from_args", "open_input", "Progress", "ENV_PREFIX"]
 

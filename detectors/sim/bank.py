@@ -72,7 +72,7 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
-from . import sim_bank_text as T
+from . import bank_text as T
 
 __all__ = ["SCENARIOS", "INTERNAL_DOMAIN", "TIMEZONE", "WORLD", "generate", "simulate", "main"]
 
@@ -1135,7 +1135,7 @@ def simulate(scenario: str, seed: int, out_dir: str | os.PathLike, *, days: floa
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m detectors.sim_bank --scenario NAME --out DIR [--seed N] [--days D] [--scale S] [--list]``."""
+    """``python -m detectors.sim.bank --scenario NAME --out DIR [--seed N] [--days D] [--scale S] [--list]``."""
     ap = argparse.ArgumentParser(prog="sim_bank", description="Generate a labelled scenario of the bank world.")
     ap.add_argument("--scenario")
     ap.add_argument("--seed", type=int, default=1)

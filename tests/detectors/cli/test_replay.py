@@ -1,4 +1,4 @@
-"""Tests of ``mailflow replay`` (detectors/cli_replay.py, detectors/cli_common.py, streams/cli.py)."""
+"""Tests of ``mailflow replay`` (detectors/cli/replay.py, detectors/cli/common.py, streams/cli.py)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from detectors import DETECTORS, SEVERITIES
-from detectors.cli_replay import main
+from detectors.cli.replay import main
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 T0 = 1_503_532_800
 CONTRACT_FIELDS = {"alert_id", "ts", "detector", "severity", "sender", "template", "score", "summary",
                    "evidence", "event_ids"}

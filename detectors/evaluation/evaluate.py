@@ -2,9 +2,9 @@
 
 Two simulated worlds, written apart from each other:
 
-* ``shop`` (:mod:`detectors.simulator`): an online shop, English and French
+* ``shop`` (:mod:`detectors.sim.shop`): an online shop, English and French
   customers, UTC, 35 days per run;
-* ``bank`` (:mod:`detectors.sim_bank`): a European online bank, English, German
+* ``bank`` (:mod:`detectors.sim.bank`): a European online bank, English, German
   and Spanish customers, ``Europe/Berlin`` with a summer-time change inside the
   period, re-delivered and late events, legitimate sensitive requests; 28 days.
 
@@ -24,10 +24,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .alerts import Alert, rfc3339
-from .config import SentinelConfig
-from .events import parse_event
-from .pipeline import Sentinel
+from ..alerts import Alert, rfc3339
+from ..config import SentinelConfig
+from ..events import parse_event
+from ..pipeline import Sentinel
 
 __all__ = ["main", "evaluate_scenario", "ScenarioResult", "IncidentResult", "FalseEpisode", "WORLDS",
            "TUNING_SEEDS", "HELD_OUT_SEEDS", "world_of"]
@@ -42,13 +42,13 @@ _SHOP_SCENARIOS = (
 
 
 def _shop() -> tuple[dict[str, str], Callable[..., tuple[list[dict], dict]], float]:
-    from .simulator import SCENARIOS, generate
+    from ..sim.shop import SCENARIOS, generate
 
     return SCENARIOS, generate, 35.0
 
 
 def _bank() -> tuple[dict[str, str], Callable[..., tuple[list[dict], dict]], float]:
-    from .sim_bank import SCENARIOS, generate
+    from ..sim.bank import SCENARIOS, generate
 
     return SCENARIOS, generate, 28.0
 

@@ -11,10 +11,10 @@ from collections import Counter
 
 import orjson
 
-from .cli_common import Progress, add_detector_options, config_from_args, open_input
-from .errors import ConfigError, EventRejected
-from .events import parse_event
-from .pipeline import Sentinel
+from .common import Progress, add_detector_options, config_from_args, open_input
+from ..errors import ConfigError, EventRejected
+from ..events import parse_event
+from ..pipeline import Sentinel
 
 __all__ = ["main", "replay", "dead_letter_line"]
 

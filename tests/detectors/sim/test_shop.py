@@ -1,4 +1,4 @@
-"""Tests of the labelled scenario simulator (detectors/simulator.py)."""
+"""Tests of the labelled scenario simulator (detectors/sim/shop.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import orjson
 import pytest
 
 from detectors.events import parse_event
-from detectors.simulator import FREEMAIL_DOMAINS, SCENARIOS, generate, main, simulate
+from detectors.sim.shop import FREEMAIL_DOMAINS, SCENARIOS, generate, main, simulate
 
 INCIDENT_NAMES = {"id-request-blast", "compromised-account", "mail-merge-cc"}
 
@@ -299,7 +299,7 @@ def test_generate_rejects_unknown_scenario():
 
 
 def test_simulate_command_writes_the_bank_world_too(tmp_path, capsys):
-    from detectors.simulator import main as simulate_main
+    from detectors.sim.shop import main as simulate_main
 
     assert simulate_main(["--scenario", "bank-loop", "--seed", "1", "--days", "1", "--scale", "0.05",
                           "--out", str(tmp_path)]) == 0

@@ -1,4 +1,4 @@
-"""Tests of ``mailflow score-series`` (detectors/cli_series.py)."""
+"""Tests of ``mailflow score-series`` (detectors/cli/series.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from detectors.cli_series import main, parse_timestamp
+from detectors.cli.series import main, parse_timestamp
 
 START = datetime(2017, 8, 24, tzinfo=timezone.utc)
 

@@ -1,4 +1,4 @@
-"""The bank world (:mod:`detectors.sim_bank`): format, determinism, labels, artefacts, local time."""
+"""The bank world (:mod:`detectors.sim.bank`): format, determinism, labels, artefacts, local time."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 import orjson
 import pytest
 
-from detectors import sim_bank
+from detectors.sim import bank as sim_bank
 from detectors.events import parse_event
-from detectors.sim_bank import INTERNAL_DOMAIN, SCENARIOS, TIMEZONE, generate, simulate
+from detectors.sim.bank import INTERNAL_DOMAIN, SCENARIOS, TIMEZONE, generate, simulate
 
 BERLIN = ZoneInfo(TIMEZONE)
 SMALL = 0.02  # scale of most tests: the world keeps its shape, the volumes shrink

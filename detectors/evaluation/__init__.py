@@ -1,0 +1,1 @@
+"""Evaluation of the detectors over the simulated worlds (``mailflow evaluate``)."""
