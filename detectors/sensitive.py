@@ -481,9 +481,15 @@ _NOUNS = {
         r"(?:tarjeta|carta|cartao)\s+(?:de|di)\s+(?:credito|debito|pagamento|pago)",
         r"(?:codigo|codice)\s+(?:de\s+|di\s+)?(?:seguridad|seguranca|sicurezza)\s+(?:de|del|della|do|da)\s+"
         r"(?:su\s+|tu\s+|la\s+|sua\s+|tua\s+|seu\s+)?(?:tarjeta|carta|cartao)",
+        # the security code on the back of the card, any language ("le code de securite au dos de votre carte",
+        # "der Sicherheitscode auf der Ruckseite Ihrer Karte", "il codice di sicurezza sul retro della sua carta")
+        r"(?:code\s+de\s+securite|sicherheitscode|kartenprufnummer|codice\s+di\s+sicurezza|codigo\s+de\s+(?:seguridad|seguranca))\s+"
+        r"(?:au|sur\s+le|auf\s+der|sul|en\s+el|no|na)\s+(?:dos|ruckseite|retro|reverso|verso)\s+(?:(?:de|der|della|del|do|da|di)\s+)?"
+        r"(?:votre\s+|ta\s+|la\s+|ihrer\s+|deiner\s+|sua\s+|tua\s+|su\s+|tu\s+|seu\s+|teu\s+)?(?:carte|karte|carta|tarjeta|cartao)\b",
         # NL
         r"creditcard(?:s)?\b",
-        r"beveiligingscode\s+van\s+(?:uw\s+|je\s+|de\s+)?(?:kaart|creditcard|bankpas|betaalpas)",
+        r"beveiligingscode\s+(?:(?:op|aan)\s+de\s+(?:achterkant|achterzijde|voorkant)\s+)?van\s+(?:uw\s+|je\s+|de\s+)?"
+        r"(?:kaart|creditcard|bankpas|betaalpas)",
     ],
     "password": [
         r"pass(?:word|code|phrase)s?\b",
@@ -494,12 +500,16 @@ _NOUNS = {
         r"(?:verification|security|authentication|confirmation|2fa|sms|text)[\s-]+codes?",
         r"(?:\d|four|six|eight)[- ]digit\s+code",
         r"code\s+(?:we|that\s+we|you)\s+(?:just\s+)?(?:sent|texted|received|got)",
+        # the code the reader just received, to be sent back ("le code que tu viens de recevoir par SMS",
+        # "den Code zuruck, den du per SMS bekommen hast")
+        r"code\s+(?:que|qu)\s+(?:tu|vous)\s+(?:viens\s+de\s+|venez\s+de\s+|as\s+|avez\s+)?(?:recevoir|recu)\b",
+        r"code(?:\s+zuruck)?\s*,?\s+(?:den|welchen)\s+(?:du|sie|ihr)\s+(?:[\w-]+\s+){0,4}?(?:bekommen|erhalten|bekamst|erhieltst)\b",
         r"(?:log|sign)[- ]?in\s+(?:credentials|details|information|data|info)",
         r"(?:3-?d\s+)?secure\s+codes?\b",
         r"(?<!banking )(?<!bank )credentials\b",
         # FR
         r"mots?\s+de\s+passe",
-        rf"codes?\s+(?:pin|secret|confidentiel|de\s+verification|de\s+confirmation|de\s+securite|{_D}acces|recu|sms"
+        rf"codes?\s+(?:pin|secret|confidentiel|de\s+verification|de\s+confirmation|de\s+securite(?!\s+(?:au|sur\s+le)\s+(?:dos|verso)\b)|{_D}acces|recu|sms"
         r"|a\s+\d\s+chiffres|unique)",
         r"identifiants(?:\s+de\s+connexion)?",
         r"donnees\s+de\s+connexion",
@@ -525,7 +535,7 @@ _NOUNS = {
         r"credenziali(?:\s+di\s+accesso)?",
         r"credenciais(?:\s+de\s+acesso)?",
         # NL
-        r"code\s+die\s+(?:u|je|jij)\s+(?:[\w-]+\s+){0,4}?(?:ontvangen|gekregen)",
+        r"code\s+(?:terug\s+)?die\s+(?:u|je|jij)\s+(?:[\w-]+\s+){0,4}?(?:ontvangen|gekregen|kreeg|kreegt|ontving|krijgt)\b",
         # any language: a code sent by text message ("un code par SMS", "un codigo por SMS") or
         # one of so many digits ("code a six chiffres", "codice di sei cifre", "sechsstelliger Code")
         r"(?:codes?|codigos?|codice|codici)\s+(?:\w+\s+){0,2}?(?:par|por|per|via|by|in|pelo|em)\s+(?:sms|texto|text)\b",
@@ -714,7 +724,7 @@ _ANCHORS = {
     "bank_account": """iban rib bancaire bancaires bank banking routing sort deposit bancarios bancarias
         bancaria bancario bancari bancarie cuenta conto conta nib clabe cbu cvu bic swift""",
     "card_number": """card cards credit cvv cvv2 cvc cvc2 carte cryptogramme security tarjeta carta cartao karte kaart
-        creditcard creditcards beveiligingscode""",
+        creditcard creditcards beveiligingscode sicherheitscode kartenprufnummer""",
     "password": """password passwords passcode passcodes passphrase passphrases pwd pin otp code codes
         credentials passe identifiants tan daten login signin connexion acceso acesso accesso
         phototan chiptan contrasena contrasenas senha senhas clave codigo codigos
@@ -1766,6 +1776,9 @@ _AWAITED = re.compile(
     r"|non\s+(?:abbiamo|ho)\s+(?:ancora\s+)?ricevuto\b"
     r"|(?:siamo|restiamo|rimaniamo|resto|rimango|sono)\s+(?:ancora\s+)?in\s+attesa\b"
     r"|(?:wij|we|ik)\s+(?:hebben|heb)\s+(?:\w+\s+){0,6}?(?:nog\s+)?(?:niet|geen)\s+(?:\w+\s+)?(?:ontvangen|gekregen)\b"
+    # the verb second, the noun first: "Uw IBAN hebben wij nog niet ontvangen", "Ihre Steuer-ID haben wir noch nicht erhalten"
+    r"|(?:hebben|heb)\s+(?:wij|we|ik)\s+(?:\w+\s+){0,3}?(?:nog\s+)?(?:niet|geen)\s+(?:\w+\s+)?(?:ontvangen|gekregen)\b"
+    r"|(?:haben|habe)\s+(?:wir|ich)\s+(?:\w+\s+){0,3}?(?:noch\s+)?(?:nicht|keine?n?)\s+(?:\w+\s+)?(?:erhalten|bekommen)\b"
     r"|(?:ainda\s+)?nao\s+(?:recebemos|recebi)\b|(?:ainda\s+)?(?:aguardamos|estamos\s+a\s+aguardar|estamos\s+aguardando"
     r"|continuamos\s+a\s+aguardar|fico\s+a\s+aguardar|fico\s+aguardando|ficamos\s+a\s+aguardar)\b"
     r")"
@@ -2523,10 +2536,30 @@ def _combine(t: str, rules: frozenset[str], model: dict[str, Any] | None,
 _BLOCKING_VETOES = ("late", "negation")
 
 
-def _blocked(ctx: Mapping[str, Any]) -> frozenset[str]:
-    """Categories a blocking veto (:data:`_BLOCKING_VETOES`) of the rules rejected in the text of ``ctx``."""
+# A card named by its last digits, after at most three words of brand or kind and the
+# masking characters (which normalise to spaces): "your Visa card **** 5366", "su tarjeta de
+# credito Visa •••• 5366", "Ihre Karte endet auf 1234", "carte se terminant par 1234". That is
+# the sender's notice about the reader's card (a payment declined, a card sent), never a
+# request for its number: the scorer may not add card_number for it.
+_CARD_BY_ITS_DIGITS = re.compile(
+    r"\b(?:card|carte|tarjeta|carta|cartao|karte|kaart|creditcard|bankpas|betaalpas|pas)\b"
+    r"(?:\s+(?:de\s+|di\s+)?(?:credit|debit|credito|debito|visa|mastercard|master|amex|maestro|electron|bancaire"
+    r"|bleue|gold|platinum|classic|v\s*pay|girocard)\b){0,3}"
+    r"\s*(?:[(\[]?\s*(?:ending|ending\s+in|ending\s+with|se\s+terminant\s+par|terminant\s+par|finissant\s+par"
+    r"|terminada\s+en|acabada\s+en|que\s+termina\s+en|che\s+termina\s+(?:con|in)|terminante\s+(?:con|in)"
+    r"|terminada\s+em|com\s+final|final|endet\s+auf|endend\s+auf|mit\s+endung|eindigend\s+op|eindigt\s+op)\s*[:]?\s*)?"
+    r"(?:[x*.]{2,}\s*)?\d{4}\b(?![,.]\d)"
+)
+
+
+def _blocked(ctx: Mapping[str, Any], t: str = "") -> frozenset[str]:
+    """Categories a blocking veto (:data:`_BLOCKING_VETOES`) of the rules rejected in the text of ``ctx``,
+    and card_number when the normalised text ``t`` names a card by its last digits."""
     vetoed = ctx.get("vetoed", {})
-    return frozenset(c for kind in _BLOCKING_VETOES for c in vetoed.get(kind, ()))
+    out = {c for kind in _BLOCKING_VETOES for c in vetoed.get(kind, ())}
+    if t and _CARD_BY_ITS_DIGITS.search(t):
+        out.add("card_number")
+    return frozenset(out)
 
 
 def find_requests(text: str) -> frozenset[str]:
@@ -2582,7 +2615,7 @@ def _find_requests(text: str, model: dict[str, Any] | None, use_model: bool = Tr
     t = anchored[0]
     ctx: dict[str, Any] = {}
     rules = _requests_in(t, ctx, anchored[1], anchored[2])
-    return _combine(t, rules, model, _blocked(ctx)) if use_model else rules
+    return _combine(t, rules, model, _blocked(ctx, t)) if use_model else rules
 
 
 def classify(text: str) -> dict[str, Any]:
@@ -2612,7 +2645,7 @@ def classify(text: str) -> dict[str, Any]:
     t = normalise(text)
     ctx: dict[str, Any] = {}
     anchored = _normalised_if_anchored(text)
-    cats = (_combine(t, _requests_in(t, ctx, anchored[1], anchored[2]), _MODEL, _blocked(ctx))
+    cats = (_combine(t, _requests_in(t, ctx, anchored[1], anchored[2]), _MODEL, _blocked(ctx, t))
             if anchored is not None else frozenset())
     secure = ctx.get("secure_veto", False) or ctx.get("secure_text", _secure_text(t))
     return {"categories": cats, "secure_channel": bool(secure), "link": _URL.search(t) is not None}

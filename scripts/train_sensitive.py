@@ -16,7 +16,7 @@ lexicons and clause rules extended after a first look at dev5 and dev6), so
 the combined figure is optimistic for those folds; the scorer-alone figure is
 honest.
 
-heldout.jsonl is never read.
+heldout.jsonl and heldout2.jsonl (the judges) are never read.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from detectors import sensitive as S  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "sensitive"
-SETS = ("dev.jsonl", "dev2.jsonl", "dev3.jsonl", "dev4.jsonl", "dev5.jsonl", "dev6.jsonl")
+SETS = ("dev.jsonl", "dev2.jsonl", "dev3.jsonl", "dev4.jsonl", "dev5.jsonl", "dev6.jsonl", "dev7.jsonl", "dev8.jsonl", "dev9.jsonl")
 OUT = ROOT / "detectors" / "data" / "sensitive_model.json"
 UNIT_TESTS = ROOT / "tests" / "detectors" / "test_sensitive.py"
 EPOCHS = 30

@@ -2481,7 +2481,7 @@ def test_the_shipped_model_is_loaded():
     assert m is not None and len(m["weights"]) > 1000
     with open(sensitive_module._MODEL_FILE, encoding="utf-8") as f:
         stored = json.load(f)
-    assert {"dev.jsonl", "dev2.jsonl", "dev3.jsonl", "dev4.jsonl", "dev5.jsonl", "dev6.jsonl"} <= set(stored["trained_on"])
+    assert {"dev.jsonl", "dev2.jsonl", "dev3.jsonl", "dev4.jsonl", "dev5.jsonl", "dev6.jsonl", "dev7.jsonl", "dev8.jsonl", "dev9.jsonl"} <= set(stored["trained_on"])
     assert "heldout.jsonl" not in stored["trained_on"]
     assert 0 < stored["veto"] < 0.5 < stored["rescue"] < 1
 
@@ -2558,7 +2558,7 @@ def test_the_shipped_model_is_what_the_training_script_writes(tmp_path):
 
     root = Path(__file__).resolve().parent.parent.parent
     data = root / "tests" / "data" / "sensitive"
-    dev_sets = ("dev.jsonl", "dev2.jsonl", "dev3.jsonl", "dev4.jsonl", "dev5.jsonl", "dev6.jsonl")
+    dev_sets = ("dev.jsonl", "dev2.jsonl", "dev3.jsonl", "dev4.jsonl", "dev5.jsonl", "dev6.jsonl", "dev7.jsonl", "dev8.jsonl", "dev9.jsonl")
     if not all((data / n).exists() for n in dev_sets):
         pytest.skip("the labelled dev sets are not checked out")
     out = tmp_path / "model.json"
@@ -2646,3 +2646,55 @@ def test_score_one_uses_the_categories_the_caller_already_found(monkeypatch):
     assert det.score_one({**x, "categories": frozenset()}) == 0.0
     assert calls == []  # the text was not scanned again
     assert det.score_one(x) == 0.0 and len(calls) == 1  # without categories: scanned
+
+
+# Verb-second "not yet received" (the noun first), the card's security code on its back and a code
+# the reader received to be sent back, in the languages whose rules missed them (found on dev8).
+VERB_SECOND_AND_CODES = [
+    ("Uw rijksregisternummer hebben wij nog niet ontvangen. Wilt u het ons per e-mail bezorgen?", {"national_id"}),
+    ("Ihre Steuer-ID haben wir noch nicht erhalten. Können Sie sie uns per E-Mail schicken?", {"national_id"}),
+    ("De beveiligingscode op de achterkant van uw kaart ontbreekt nog. Kunt u die per antwoordmail aanvullen?",
+     {"card_number"}),
+    ("Der Sicherheitscode auf der Rückseite Ihrer Karte fehlt noch. Können Sie ihn uns per Antwortmail mitteilen?",
+     {"card_number"}),
+    ("Le code de sécurité au dos de votre carte manque encore. Pouvez-vous nous le communiquer par retour de mail ?",
+     {"card_number"}),
+    ("Manca ancora il codice di sicurezza sul retro della sua carta. Può inviarcelo rispondendo a questa email?",
+     {"card_number"}),
+    ("Stuur je me even de code terug die je net per sms kreeg?", {"password"}),
+    ("Schick mir bitte den Code zurück, den du per SMS bekommen hast.", {"password"}),
+    ("Peux-tu me renvoyer le code que tu viens de recevoir par SMS ?", {"password"}),
+]
+VERB_SECOND_AND_CODES_NEGATIVE = [
+    "Uw rijksregisternummer hebben wij ontvangen, bedankt.",
+    "Uw rijksregisternummer hebben wij nog niet ontvangen. Gelieve het niet per e-mail te sturen maar in de app te uploaden.",
+    "Ne communiquez jamais le code de sécurité au dos de votre carte.",
+    "Geben Sie den Sicherheitscode auf der Rückseite Ihrer Karte niemals weiter.",
+    "Ne transmettez jamais le code que vous avez reçu par SMS.",
+    "Gib den Code, den du per SMS bekommen hast, niemals weiter.",
+]
+
+
+@pytest.mark.parametrize("text, cats", VERB_SECOND_AND_CODES)
+def test_verb_second_receipts_and_codes_to_send_back_are_requests(text, cats):
+    assert find_requests(text) == cats
+
+
+@pytest.mark.parametrize("text", VERB_SECOND_AND_CODES_NEGATIVE)
+def test_the_same_nouns_received_or_never_to_be_shared_are_not(text):
+    assert find_requests(text) == frozenset()
+
+
+@pytest.mark.parametrize("text", [
+    "Se ha rechazado un pago con su tarjeta de crédito Visa •••• 5366. Puede cambiar sus límites en la app.",
+    "Your Visa card **** 1234 was charged 20.00 EUR at an online shop.",
+    "Ihre Karte endet auf 1234 und läuft im Mai ab.",
+    "Votre carte se terminant par 4821 a été débitée de 12,90 €.",
+])
+def test_a_card_named_by_its_last_digits_is_a_notice(text):
+    """The learned scorer may not turn a notice about the reader's card (named by its last digits) into a request."""
+    assert find_requests(text) == frozenset()
+
+
+def test_a_request_next_to_a_card_ending_is_still_one():
+    assert find_requests("Please reply with the full number of your card ending 1234.") == {"card_number"}
