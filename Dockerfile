@@ -16,7 +16,8 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY detectors/ detectors/
 COPY streams/ streams/
-RUN pip install . \
+# the versions streams/seam.py was tested with (pyproject.toml pins the range)
+RUN pip install . "faust-streaming==0.15.3" "aiokafka==0.14.0" "mode-streaming==0.7.1" \
  && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin mailflow \
  && mkdir -p /app/data \
  && chown mailflow /app/data

@@ -157,7 +157,7 @@ def main(argv=None) -> int:
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # run the clean-up below on a kill by pid
 
-    from streams.broker import TansuBroker, free_port
+    from streams.demo.broker import TansuBroker, free_port
 
     base = Path(tempfile.mkdtemp(prefix="mailflow-guard-bench-"))
     broker = TansuBroker().start()

@@ -32,7 +32,7 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import stream_throughput as st  # noqa: E402
-from streams.broker import TansuBroker  # noqa: E402
+from streams.demo.broker import TansuBroker  # noqa: E402
 
 
 def _detector_child(conn) -> None:

@@ -48,7 +48,7 @@ import orjson
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from streams.broker import TansuBroker, free_port  # noqa: E402
+from streams.demo.broker import TansuBroker, free_port  # noqa: E402
 from streams.produce import make_producer, sender_key  # noqa: E402
 
 TOPIC = "bench.outbound"

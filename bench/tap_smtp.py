@@ -92,7 +92,7 @@ def main(argv=None) -> int:
     h = load_harness()
     from kafka import KafkaConsumer
 
-    from streams.broker import TansuBroker, free_port
+    from streams.demo.broker import TansuBroker, free_port
 
     broker = TansuBroker().start()
     sink = h.Sink(free_port())

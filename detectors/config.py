@@ -10,7 +10,32 @@ from typing import Any, Mapping
 from .errors import ConfigError
 from .localtime import zone_problem
 
-__all__ = ["SentinelConfig", "DEFAULT_FREEMAIL_DOMAINS"]
+__all__ = ["SentinelConfig", "DEFAULT_FREEMAIL_DOMAINS", "ENV_PREFIX", "settings_from_env"]
+
+#: Every detector setting ``name`` can be given as ``MAILFLOW_DETECTOR_<NAME>``.
+ENV_PREFIX = "MAILFLOW_DETECTOR_"
+
+
+def settings_from_env(env: Mapping[str, str]) -> dict[str, str]:
+    """The detector settings an environment gives, for :meth:`SentinelConfig.from_mapping`.
+
+    The one reader of detector settings from the environment: ``mailflow worker``,
+    ``mailflow replay`` and ``mailflow guard`` all call it with the environment they
+    were given (never ``os.environ`` behind the caller's back).
+    ``MAILFLOW_DETECTOR_<NAME>`` gives ``name``; ``MAILFLOW_INTERNAL_DOMAINS`` (a comma
+    list, shared with the worker's own setting) gives ``internal_domains``. Empty values
+    are left out.
+
+    >>> settings_from_env({"MAILFLOW_DETECTOR_BUCKET_SECONDS": "60", "MAILFLOW_INTERNAL_DOMAINS": "a.com, b.com",
+    ...                    "MAILFLOW_DETECTOR_TIMEZONE": "", "HOME": "/root"})
+    {'bucket_seconds': '60', 'internal_domains': ['a.com', 'b.com']}
+    """
+    out: dict[str, Any] = {k[len(ENV_PREFIX):].lower(): v for k, v in sorted(env.items())
+                           if k.startswith(ENV_PREFIX) and v != ""}
+    domains = [d.strip() for d in env.get("MAILFLOW_INTERNAL_DOMAINS", "").split(",") if d.strip()]
+    if domains:
+        out["internal_domains"] = domains
+    return out
 
 #: Consumer mail providers: each address there is its own customer, never "the
 #: same company" as another address on the same domain.

@@ -116,7 +116,9 @@ class FanOut(AnomalyDetector):
         self._n = 0
 
     def learn_one(self, x: dict) -> None:
-        u = float(x.get("unrelated") or 0)
+        u = x.get("unrelated") or 0
+        if u.__class__ is not int:  # a count as the pipeline gives it is learned as it is
+            u = float(u)
         if math.isfinite(u):
             self.observe(u)
 

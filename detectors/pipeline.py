@@ -14,6 +14,7 @@ from .events import MailEvent
 from .fanout import FanOut, ReplyRelay, is_internal, own_domain, recipient_groups
 from .localtime import LocalTime
 from .loop import MailLoop
+from .novelty import TemplateNovelty
 from .policy import Facts, SeverityPolicy
 from .senderkind import SenderKind
 from .sensitive import SensitiveRequest, find_requests
@@ -41,8 +42,8 @@ def _close_bucket(det: VolumeSpike, prev: int, count: int, bucket: int, bucket_s
     the bucket's start as local wall-clock seconds (``local`` None: UTC).
     """
     start = prev * bucket_seconds
-    det.learn_one({"value": count, "ts": start if local is None else local(start)})
-    det.learn_gap(min(bucket - prev - 1, 100_000))
+    det.learn_one({"value": count, "ts": start if local is None else local(start),
+                   "gap": min(bucket - prev - 1, 100_000)})
 
 
 def _tail(body: str) -> bytes:
@@ -172,6 +173,20 @@ class Outcome:
                 f"template={self.template!r}, kind={self.kind!r}, scores={self.scores!r})")
 
 
+class _Message:
+    """What :meth:`Sentinel.process` found out about one event so far, handed from step to step."""
+
+    __slots__ = ("event", "st", "ts", "reset", "kind", "automated", "template", "content", "t", "bucket", "late",
+                 "count", "total", "own", "visible", "external", "unrelated", "loop_key", "cats", "standing",
+                 "repeats", "volume", "scores", "triggers")
+
+    def trigger(self, detector: str, score: float, summary: str, evidence: dict) -> None:
+        """A detector scored high enough to alert: the rules (:meth:`Sentinel._raise`) decide."""
+        if self.triggers is None:
+            self.triggers = []
+        self.triggers.append((detector, score, summary, evidence))
+
+
 class Sentinel:
     """Runs every detector on each event; learned state lives in :class:`SenderState`.
 
@@ -204,6 +219,12 @@ class Sentinel:
         self._relay = ReplyRelay()
         self._policy = SeverityPolicy(c.warning_score, c.critical_score, c.human_page_new_recipients,
                                       c.loop_page_repeats, c.fanout_min_unrelated)
+        self._warning = self._policy.warning_score  # below it a score never alerts: no summary to write
+        self._novelty = TemplateNovelty(c.novelty_min_count, c.novelty_age_seconds, c.sender_warm_up_seconds,
+                                        critical_score=c.critical_score, min_unrelated=c.fanout_min_unrelated)
+        #: the detectors of :meth:`process`, in the order their alerts come out
+        self._detectors = (self._sensitive_request, self._fanout, self._reply_relay, self._mail_loop,
+                           self._template_spike, self._template_novelty, self._recipient_novelty)
         self._key_cache: dict[bytes, list] = {}
         self._own: dict[str, str] = {}  # sender -> its domain as an internal one (see own_domain)
         self._states: OrderedDict[str, SenderState] = OrderedDict()
@@ -386,15 +407,37 @@ class Sentinel:
         template's current bucket: closed buckets are never re-opened, and nothing
         is dropped (``Outcome.late``).
 
-        This runs once per message, so it is written for speed: the common case (a
-        known template, one recipient, nothing to report) does no dictionary
-        building and calls no detector whose answer is known to be 0.
+        The steps, each a method below: :meth:`_dedup`, :meth:`_key`, :meth:`_kind`,
+        :meth:`_bucket`, :meth:`_recipients`, the detectors (one method each, in
+        ``self._detectors``), the rules (:meth:`_raise`, through the one
+        :class:`~detectors.policy.SeverityPolicy`) and the episodes. This runs once
+        per message, so it is written for speed: the common case (a known template,
+        one recipient, nothing to report) does no dictionary building and calls no
+        detector whose answer is known to be 0.
         """
-        c = self.config
-        st = state
-        sender = event.sender
+        m = self._dedup(event, state, offset)
+        if m is None:
+            return Outcome(True)
+        self._key(m)
+        self._kind(m)
+        self._bucket(m)
+        self._recipients(m)
+        for detector in self._detectors:
+            detector(m)
+        out = Outcome(False, m.template, m.kind, m.scores, m.volume, m.unrelated)
+        out.late, out.reset = m.late, m.reset
+        if m.triggers:
+            self._raise(m, out)
+        if state.episodes:
+            out.ended = state.episodes.expire(state.sender, m.ts)
+        return out
+
+    # -- the steps of process() -------------------------------------------------------
+    def _dedup(self, event: MailEvent, st: SenderState, offset: tuple[int, int] | None) -> _Message | None:
+        """None for a re-delivery; else the event's :class:`_Message`, with the sender's
+        clock (first and last event time, events seen) and the stream's start moved on."""
         if not st.sender:
-            st.sender = sender
+            st.sender = event.sender
         reset = False
         if offset is not None:
             part, off = offset
@@ -402,13 +445,12 @@ class Sentinel:
             last = offsets.get(part)
             if last is not None and off <= last:
                 if event.event_id in st.recent_ids:
-                    return Outcome(True)  # re-read after a restart: known
+                    return None  # re-read after a restart: known
                 reset = True  # an offset regression: the topic's offsets were reset
             offsets[part] = off
         ts = event.ts
         if st.recent_ids.seen_or_add(event.event_id, ts):
-            return Outcome(True)
-
+            return None
         first_ts = st.first_ts
         if first_ts is None:
             first_ts = st.first_ts = ts
@@ -418,76 +460,97 @@ class Sentinel:
         if ts > st.last_ts:
             st.last_ts = ts
         st.n_events += 1
+        m = _Message()
+        m.event, m.st, m.ts, m.reset = event, st, ts, reset
+        m.scores, m.triggers, m.cats, m.standing, m.repeats = {}, None, None, None, 0
+        return m
 
-        # sender kind
+    def _key(self, m: _Message) -> None:
+        """The template (id or derived key) and its stats; the declared sender kind, which
+        tells free text (a person's) from templated mail."""
+        event, st = m.event, m.st
         kind_model = st.kind
         if event.sender_kind:
             kind_model.declare(event.sender_kind)
-        kind = kind_model.declared  # once declared, the learned guess is never used
-        template, content = self._template_of(event, st, (kind or kind_model.predict(sender)) == "human")
+        kind = m.kind = kind_model.declared  # once declared, the learned guess is never used
+        m.template, m.content = self._template_of(event, st, (kind or kind_model.predict(event.sender)) == "human")
         templates = st.templates
-        t = templates.get(template)
-        bucket_seconds = c.bucket_seconds
-        bucket = int(ts // bucket_seconds)
+        t = templates.get(m.template)
+        bucket = m.bucket = int(m.ts // self.config.bucket_seconds)
         if t is None:
-            novel = st.seen_templates.add(template) and st.n_events > 1
-            t = templates[template] = TemplateStats(ts, bucket, novel)
-            if len(templates) > c.max_templates_per_sender:
+            novel = st.seen_templates.add(m.template) and st.n_events > 1
+            t = templates[m.template] = TemplateStats(m.ts, bucket, novel)
+            if len(templates) > self.config.max_templates_per_sender:
                 templates.popitem(last=False)
         else:
-            templates.move_to_end(template)
-        if kind is None:
-            kind_model.observe(t.total > 0, event.in_reply_to is not None, int(ts % 86_400) // 3600)
-            kind = kind_model.predict(sender)
-        automated = kind == "automated"
+            templates.move_to_end(m.template)
+        m.t = t
 
-        # template volume bucket (a late event's closed bucket is not re-opened: it counts now)
+    def _kind(self, m: _Message) -> None:
+        """The sender kind: declared, else learned from what the sender does."""
+        kind = m.kind
+        if kind is None:
+            kind_model = m.st.kind
+            kind_model.observe(m.t.total > 0, m.event.in_reply_to is not None, int(m.ts % 86_400) // 3600)
+            kind = m.kind = kind_model.predict(m.event.sender)
+        m.automated = kind == "automated"
+
+    def _bucket(self, m: _Message) -> None:
+        """The template's volume bucket: a new bucket closes the last one (its spike detector
+        learns it); a late event's closed bucket is not re-opened: it counts now."""
+        t, bucket = m.t, m.bucket
         late = False
         if bucket > t.bucket:
+            c = self.config
             if t.spike is None and t.total >= 2:
                 t.spike = VolumeSpike(tolerance=c.spike_tolerance, seed=c.seed)
             if t.spike is not None:
-                local = self.local_time(sender)
-                _close_bucket(t.spike, t.bucket, t.count, bucket, bucket_seconds, local)
-                start = bucket * bucket_seconds
+                local = self.local_time(m.event.sender)
+                _close_bucket(t.spike, t.bucket, t.count, bucket, c.bucket_seconds, local)
+                start = bucket * c.bucket_seconds
                 t.expected = t.spike.expected(start if local is None else local(start))
             t.bucket, t.count = bucket, 0
             t.limit_hour = -1
         elif bucket < t.bucket:
             late = True
-        count = t.count = t.count + 1
-        total = t.total = t.total + 1
+        m.late = late
+        m.count = t.count = t.count + 1
+        m.total = t.total = t.total + 1
         if len(t.sample) < _SAMPLE:
-            t.sample.append(event.event_id)
+            t.sample.append(m.event.event_id)
 
-        # recipients
+    def _recipients(self, m: _Message) -> None:
+        """Visible, external and unrelated recipients, and the loop key; a person's
+        never-mailed recipients are learned."""
+        event = m.event
+        sender = event.sender
         own = self._own.get(sender)
         if own is None:
             own = self._own_domain(sender)
+        m.own = own
         internal = self._internal
         to = event.to
         if len(to) == 1 and not event.cc:  # the common case, without sets
-            visible = to
+            m.visible = to
             r = to[0]
-            d = r[r.rfind("@") + 1 :]
-            external = unrelated = 0 if is_internal(d, own, internal) else 1
-            loop_key = r + "\x1f" + template
+            m.external = m.unrelated = 0 if is_internal(r[r.rfind("@") + 1 :], own, internal) else 1
+            m.loop_key = r + "\x1f" + m.template
         else:
-            visible = event.visible_recipients
-            external, unrelated = recipient_groups(visible, event.sender_domain, internal, self._freemail)
-            loop_key = "\x1e".join(sorted(visible)) + "\x1f" + template if visible else ""
-        if not automated:
-            self._learn_recipients(event, st, own, bucket)
+            visible = m.visible = event.visible_recipients
+            m.external, m.unrelated = recipient_groups(visible, event.sender_domain, internal, self._freemail)
+            m.loop_key = "\x1e".join(sorted(visible)) + "\x1f" + m.template if visible else ""
+        if not m.automated:
+            self._learn_recipients(event, m.st, own, m.bucket)
 
-        scores: dict[str, float] = {}
-        triggers: list[tuple[str, float, str, dict]] | None = None
-
-        # 1. sensitive-data request: scanned once per content of a template (a new content
-        # key, i.e. a changed template, at once), every message of free text but a person's
-        # one-to-one reply (what it could ask is at most a warning: not worth a scan)
+    # -- the detectors: each scores (River protocol) and, at a score that can alert, says why
+    def _sensitive_request(self, m: _Message) -> None:
+        """Scanned once per content of a template (a new content key, i.e. a changed template,
+        at once), every message of free text but a person's one-to-one reply (what it could
+        ask is at most a warning: not worth a scan)."""
+        t, content, event = m.t, m.content, m.event
         if content and content == t.content:
             cats = t.sensitive
-        elif not content and event.in_reply_to is not None and unrelated <= 1 and not automated:
+        elif not content and event.in_reply_to is not None and m.unrelated <= 1 and not m.automated:
             cats = None
         else:
             cats = t.contents.get(content) if content else None
@@ -495,126 +558,168 @@ class Sentinel:
                 cats = self._categories(t, content, event)
             else:
                 t.content, t.sensitive = content, cats
-        standing = None
-        if cats:
-            standing = self._standing(t, cats, ts)
-            s = self._sensitive.score_one(
-                {"subject": event.subject, "body": event.body, "automated": automated,
-                 "volume": total, "unrelated": unrelated, "categories": cats}
+        m.cats = cats
+        if not cats:
+            return
+        ts, total, unrelated = m.ts, m.total, m.unrelated
+        standing = m.standing = self._standing(t, cats, ts)
+        s = m.scores["sensitive_request"] = self._sensitive.score_one(
+            {"subject": event.subject, "body": event.body, "automated": m.automated,
+             "volume": total, "unrelated": unrelated, "categories": cats}
+        )
+        if s >= self._warning:
+            what = ", ".join(sorted(cats)).replace("_", " ")
+            how = {"new": "a request new for this template", "changed": "new content of an established template",
+                   "established": "what this template has asked for since "
+                                  + rfc3339(min(t.asked[x] for x in cats))[:10]}[standing]
+            m.trigger(
+                "sensitive_request", s,
+                f"{event.sender} ({m.kind}) sent {total} message(s) of template {m.template} asking recipients "
+                f"for {what} ({how}), each to {unrelated} unrelated customer(s); expected: no request "
+                f"for such data by mail.",
+                {"categories": sorted(cats), "messages": total, "unrelated_recipients": unrelated,
+                 "sender_kind": m.kind, "request": standing},
             )
-            scores["sensitive_request"] = s
-            if s >= c.warning_score:
-                what = ", ".join(sorted(cats)).replace("_", " ")
-                how = {"new": "a request new for this template", "changed": "new content of an established template",
-                       "established": "what this template has asked for since "
-                                      + rfc3339(min(t.asked[x] for x in cats))[:10]}[standing]
-                triggers = [(
-                    "sensitive_request", s,
-                    f"{sender} ({kind}) sent {total} message(s) of template {template} asking recipients "
-                    f"for {what} ({how}), each to {unrelated} unrelated customer(s); expected: no request "
-                    f"for such data by mail.",
-                    {"categories": sorted(cats), "messages": total, "unrelated_recipients": unrelated,
-                     "sender_kind": kind, "request": standing},
-                )]
 
-        # 2. fan-out
-        fanout = st.fanout
+    def _fanout(self, m: _Message) -> None:
+        """Unrelated customers who see each other; scored against the habit, then learned."""
+        fanout = m.st.fanout
+        unrelated = m.unrelated
         if unrelated >= fanout.min_unrelated:
-            s = fanout.score_one({"unrelated": unrelated, "automated": automated})
+            s = fanout.score_one({"unrelated": unrelated, "automated": m.automated})
             if s:
-                scores["fanout"] = s
-                if s >= c.warning_score or unrelated >= c.fanout_critical_unrelated:
-                    if unrelated >= c.fanout_critical_unrelated:
-                        s = max(s, c.critical_score)
+                m.scores["fanout"] = s
+                critical = unrelated >= self.config.fanout_critical_unrelated
+                if s >= self._warning or critical:
+                    if critical:
+                        s = max(s, self.config.critical_score)
                     usual = fanout.usual
-                    triggers = triggers or []
-                    triggers.append((
+                    m.trigger(
                         "fanout", s,
-                        f"{sender} sent a message to {unrelated} unrelated external customers who can see "
-                        f"each other; this account usually addresses {usual:.1f} per message.",
-                        {"unrelated_recipients": unrelated, "external_recipients": external,
-                         "visible_recipients": len(visible), "usual_unrelated": round(usual, 2),
-                         "threshold": round(fanout.threshold(automated), 2)},
-                    ))
-        fanout.observe(unrelated)
+                        f"{m.event.sender} sent a message to {unrelated} unrelated external customers who can "
+                        f"see each other; this account usually addresses {usual:.1f} per message.",
+                        {"unrelated_recipients": unrelated, "external_recipients": m.external,
+                         "visible_recipients": len(m.visible), "usual_unrelated": round(usual, 2),
+                         "threshold": round(fanout.threshold(m.automated), 2)},
+                    )
+        fanout.learn_one({"unrelated": unrelated})
 
-        # 3. relayed replies
-        if unrelated >= 2 and event.in_reply_to and event.attachments:
-            triggers = self._relay_check(event, unrelated, scores, triggers)
+    def _reply_relay(self, m: _Message) -> None:
+        """A reply with attachments relayed to unrelated customers (rule-based)."""
+        event, unrelated = m.event, m.unrelated
+        if unrelated < 2 or not event.in_reply_to or not event.attachments:
+            return
+        images = sum(1 for a in event.attachments if a.is_image)
+        s = m.scores["reply_relay"] = self._relay.score_one(
+            {"reply": True, "attachments": len(event.attachments), "images": images, "unrelated": unrelated})
+        if s >= self._warning:
+            m.trigger(
+                "reply_relay", s,
+                f"{event.sender} relayed a reply with {len(event.attachments)} attachment(s) "
+                f"({images} image(s)) to {unrelated} unrelated customers; a reply normally goes to one.",
+                {"attachments": len(event.attachments), "image_attachments": images,
+                 "unrelated_recipients": unrelated},
+            )
 
-        # 4. mail loops: the same recipients, the same content, over and over
-        repeats = st.loop.observe(loop_key, ts) if loop_key else 0
-        if repeats >= c.loop_min_repeats:
-            triggers = self._loop_check(event, st, template, loop_key, repeats, len(visible), scores, triggers)
+    def _mail_loop(self, m: _Message) -> None:
+        """The same recipients, the same content, over and over."""
+        key = m.loop_key
+        if not key:
+            return
+        loop = m.st.loop
+        repeats = m.repeats = loop.observe(key, m.ts)
+        if repeats < self.config.loop_min_repeats:
+            return
+        s = m.scores["mail_loop"] = loop.score_one({"loop_key": key, "ts": m.ts})
+        if s >= self._warning:
+            window = self.config.loop_window_seconds
+            n = len(m.visible)
+            m.trigger(
+                "mail_loop", s,
+                f"{m.event.sender} sent the same message (template {m.template}) {repeats} times to the same "
+                f"{n} recipient(s) within {window // 60} minutes; expected: at most a few.",
+                {"repeats": repeats, "recipients": n, "window_seconds": window},
+            )
 
-        # 5. template volume: spike against the baseline, or a new template at volume
+    def _template_spike(self, m: _Message) -> None:
+        """The template's bucket against its learned baseline."""
+        t, count = m.t, m.count
         spike = t.spike
-        if spike is not None:
-            volume = (float(count), t.expected)
-            if count >= c.spike_min_count:
-                lts = ts if self._utc else self.local_time(sender)(ts)
-                hour = int(lts // 3600)
-                if t.limit_hour != hour:
-                    # scores are 0 up to tolerance x reference, which only moves when a
-                    # bucket closes (or the hour changes): compute it once per bucket
-                    t.limit = (spike.tolerance * spike.reference(lts) if spike.n_learned >= spike.warm_up
-                               else float("inf"))
-                    t.limit_hour = hour
-                if count > t.limit:
-                    s = spike.score_one({"value": count, "ts": lts})
-                    scores["template_spike"] = s
-                    if s >= c.warning_score:
-                        exp = spike.expected(lts)
-                        ref = spike.reference(lts)
-                        triggers = triggers or []
-                        triggers.append((
-                            "template_spike", s,
-                            f"Template {template} from {sender}: {count} messages in the current "
-                            f"{bucket_seconds // 60}-minute bucket against {exp:.1f} expected "
-                            f"(at most {ref:.1f} seen recently).",
-                            {"observed": count, "expected": round(exp, 2), "reference": round(ref, 2),
-                             "bucket_seconds": bucket_seconds},
-                        ))
-                else:
-                    scores["template_spike"] = 0.0
-        else:
-            volume = (float(count), 0.0)
-        if t.novel and automated and total >= c.novelty_min_count:
-            triggers = self._novelty_check(event, st, t, template, cats, unrelated, scores, triggers)
+        if spike is None:
+            m.volume = (float(count), 0.0)
+            return
+        m.volume = (float(count), t.expected)
+        c = self.config
+        if count < c.spike_min_count:
+            return
+        ts = m.ts
+        lts = ts if self._utc else self.local_time(m.event.sender)(ts)
+        hour = int(lts // 3600)
+        if t.limit_hour != hour:
+            # scores are 0 up to tolerance x reference, which only moves when a
+            # bucket closes (or the hour changes): compute it once per bucket
+            t.limit = (spike.tolerance * spike.reference(lts) if spike.n_learned >= spike.warm_up
+                       else float("inf"))
+            t.limit_hour = hour
+        if count <= t.limit:
+            m.scores["template_spike"] = 0.0
+            return
+        s = m.scores["template_spike"] = spike.score_one({"value": count, "ts": lts})
+        if s >= self._warning:
+            exp = spike.expected(lts)
+            ref = spike.reference(lts)
+            minutes = c.bucket_seconds // 60
+            m.trigger(
+                "template_spike", s,
+                f"Template {m.template} from {m.event.sender}: {count} messages in the current "
+                f"{minutes}-minute bucket against {exp:.1f} expected (at most {ref:.1f} seen recently).",
+                {"observed": count, "expected": round(exp, 2), "reference": round(ref, 2),
+                 "bucket_seconds": c.bucket_seconds},
+            )
 
-        # 6. recipients never mailed before (human accounts)
-        if (not automated and st.new_count >= c.novelty_min_new_recipients
-                and ts - st.first_ts >= c.sender_warm_up_seconds):
-            lts = ts if self._utc else self.local_time(sender)(ts)
-            s = st.new_spike.score_one({"value": st.new_count, "ts": lts})
-            scores["recipient_novelty"] = s
-            if s >= c.warning_score:
-                exp = st.new_spike.expected(lts)
-                triggers = triggers or []
-                triggers.append((
-                    "recipient_novelty", s,
-                    f"{sender} mailed {st.new_count} recipients it never mailed before in the current "
-                    f"{bucket_seconds // 60}-minute bucket against {exp:.1f} expected.",
-                    {"new_recipients": st.new_count, "expected": round(exp, 2),
-                     "bucket_seconds": bucket_seconds},
-                ))
+    def _template_novelty(self, m: _Message) -> None:
+        """A template never seen from this automated sender, at volume while young
+        (:class:`~detectors.novelty.TemplateNovelty` over the sender's history)."""
+        t = m.t
+        novelty = self._novelty
+        if not (t.novel and m.automated and t.total >= novelty.min_count):
+            return
+        st = m.st
+        age = m.ts - t.first_ts
+        sender_age = t.first_ts - st.first_ts
+        if age > novelty.max_age_seconds or sender_age < novelty.warm_up_seconds:
+            return  # outside the detector's window (it would score 0): nothing to score, nothing to learn
+        x = {"ts": m.ts, "volume": t.total, "template_age": age, "sender_age": sender_age,
+             "categories": m.cats, "unrelated": m.unrelated}
+        novelty = novelty.bind(st.novel_history)
+        s = m.scores["template_novelty"] = novelty.score_one(x)
+        novelty.learn_one(x)
+        if s >= self._warning:
+            m.trigger(
+                "template_novelty", s,
+                f"{m.event.sender} (automated) sent {t.total} messages of a template first seen "
+                f"{age / 60:.0f} min ago ({m.template}); expected: no new template at volume.",
+                {"messages": t.total, "template_age_seconds": round(age), "observed": t.total,
+                 "expected": 0},
+            )
 
-        out = Outcome(False, template, kind, scores, volume, unrelated)
-        if late:
-            out.late = True
-        if reset:
-            out.reset = True
-        if triggers:
-            facts = Facts(automated, cats or frozenset(), standing, unrelated, False,
-                          0 if automated else st.new_count + st.new_prev, repeats,
-                          unrelated >= c.fanout_critical_unrelated)
-            if cats:
-                facts.reply = event.in_reply_to is not None
-                facts.link = self._outside_link(event.body or "", own)
-            self._raise(event, st, t, template, triggers, facts, out)
-        if st.episodes:
-            out.ended = st.episodes.expire(st.sender, ts)
-        return out
+    def _recipient_novelty(self, m: _Message) -> None:
+        """A person's account mailing recipients it never mailed, against its habit."""
+        st = m.st
+        c = self.config
+        if (m.automated or st.new_count < c.novelty_min_new_recipients
+                or m.ts - st.first_ts < c.sender_warm_up_seconds):
+            return
+        lts = m.ts if self._utc else self.local_time(m.event.sender)(m.ts)
+        s = m.scores["recipient_novelty"] = st.new_spike.score_one({"value": st.new_count, "ts": lts})
+        if s >= self._warning:
+            exp = st.new_spike.expected(lts)
+            m.trigger(
+                "recipient_novelty", s,
+                f"{m.event.sender} mailed {st.new_count} recipients it never mailed before in the current "
+                f"{c.bucket_seconds // 60}-minute bucket against {exp:.1f} expected.",
+                {"new_recipients": st.new_count, "expected": round(exp, 2), "bucket_seconds": c.bucket_seconds},
+            )
 
     # -- the rarer steps of process(), out of its way ---------------------------------
     def _own_domain(self, sender: str) -> str:
@@ -653,80 +758,17 @@ class Sentinel:
                 return True
         return False
 
-    def _loop_check(self, event: MailEvent, st: SenderState, template: str, key: str, repeats: int,
-                    n_recipients: int, scores: dict, triggers: list | None) -> list | None:
-        s = st.loop.score_one({"loop_key": key, "ts": event.ts})
-        scores["mail_loop"] = s
-        if s >= self.config.warning_score:
-            window = self.config.loop_window_seconds
-            triggers = triggers or []
-            triggers.append((
-                "mail_loop", s,
-                f"{event.sender} sent the same message (template {template}) {repeats} times to the same "
-                f"{n_recipients} recipient(s) within {window // 60} minutes; expected: at most a few.",
-                {"repeats": repeats, "recipients": n_recipients, "window_seconds": window},
-            ))
-        return triggers
-
-    def _relay_check(self, event: MailEvent, unrelated: int, scores: dict, triggers: list | None) -> list | None:
-        images = sum(1 for a in event.attachments if a.is_image)
-        s = self._relay.score_one({"reply": True, "attachments": len(event.attachments),
-                                   "images": images, "unrelated": unrelated})
-        scores["reply_relay"] = s
-        if s >= self.config.warning_score:
-            triggers = triggers or []
-            triggers.append((
-                "reply_relay", s,
-                f"{event.sender} relayed a reply with {len(event.attachments)} attachment(s) "
-                f"({images} image(s)) to {unrelated} unrelated customers; a reply normally goes to one.",
-                {"attachments": len(event.attachments), "image_attachments": images,
-                 "unrelated_recipients": unrelated},
-            ))
-        return triggers
-
-    def _novelty_check(self, event: MailEvent, st: SenderState, t: TemplateStats, template: str,
-                       cats: frozenset[str], unrelated: int, scores: dict, triggers: list | None) -> list | None:
-        """A template never seen from this automated sender, reaching volume while young."""
-        c = self.config
-        ts = event.ts
-        age = ts - t.first_ts
-        if age > c.novelty_age_seconds or t.first_ts - st.first_ts < c.sender_warm_up_seconds:
-            return triggers
-        n = c.novelty_min_count
-        s = 1.0 - 0.4 * 2.718281828 ** (-(t.total - n) / n)
-        hist = st.novel_history
-        habitual = hist[0] * 0.5 ** ((ts - hist[1]) / (30 * 86_400)) >= 2.0
-        if t.total == n:  # this template just reached volume: remember, decayed over 30 days
-            hist[0] = hist[0] * 0.5 ** ((ts - hist[1]) / (30 * 86_400)) + 1.0
-            hist[1] = ts
-        if not cats and unrelated < c.fanout_min_unrelated:
-            # alone, a new template is worth a warning, not a page; and none for an
-            # account that starts new templates at volume as a habit (newsletters)
-            s = 0.0 if habitual else min(s, c.critical_score - 0.01)
-        else:  # a new template at volume that asks for data or exposes customers: page
-            s = max(s, c.critical_score)
-        scores["template_novelty"] = s
-        if s >= c.warning_score:
-            triggers = triggers or []
-            triggers.append((
-                "template_novelty", s,
-                f"{event.sender} (automated) sent {t.total} messages of a template first seen "
-                f"{age / 60:.0f} min ago ({template}); expected: no new template at volume.",
-                {"messages": t.total, "template_age_seconds": round(age), "observed": t.total,
-                 "expected": 0},
-            ))
-        return triggers
-
-    def _raise(self, event: MailEvent, st: SenderState, t: TemplateStats, template: str,
-               triggers: list, facts: Facts, out: Outcome) -> None:
+    # -- the rules and the episodes ---------------------------------------------------
+    def _raise(self, m: _Message, out: Outcome) -> None:
         """Scores -> verdicts (the one severity policy) -> episodes -> alerts.
 
         A new episode, or one whose severity rose, raises an alert; its evidence
         names the harm signatures behind it (``harm``, empty for volume alone).
         """
-        ts = event.ts
+        event, st, t, template, ts = m.event, m.st, m.t, m.template, m.ts
+        facts = self._facts(m)
         decide = self._policy.decide
-        for detector, score, summary, evidence in triggers:
+        for detector, score, summary, evidence in m.triggers:
             severity, harm = decide(detector, score, facts)
             if severity is None:
                 continue
@@ -742,6 +784,17 @@ class Sentinel:
                     detector=detector, severity=severity, sender=event.sender, template=tpl,
                     score=score, summary=summary, ts=ts, evidence=evidence, event_ids=ids,
                 ))
+
+    def _facts(self, m: _Message) -> Facts:
+        """What the message did, for the policy (built only when a detector fired)."""
+        automated, cats, unrelated, st = m.automated, m.cats, m.unrelated, m.st
+        facts = Facts(automated, cats or frozenset(), m.standing, unrelated, False,
+                      0 if automated else st.new_count + st.new_prev, m.repeats,
+                      unrelated >= self.config.fanout_critical_unrelated)
+        if cats:
+            facts.reply = m.event.in_reply_to is not None
+            facts.link = self._outside_link(m.event.body or "", m.own)
+        return facts
 
     # -- what a restarted worker asks the states (streams/agents.py) -------------------
     def note_alert(self, state: SenderState, alert: Alert) -> bool:

@@ -57,7 +57,9 @@ class VolumeSpike(AnomalyDetector):
     :meth:`learn_one`; scores are 0 before. State: 84 numbers, whatever the length
     of the series. ``x`` is ``{"value": number, "ts": unix seconds}``; ``ts`` may be
     missing (then only the non-seasonal parts are used), and a missing value counts
-    as 0. :meth:`learn_gap` learns a run of empty buckets in constant time.
+    as 0. ``x["gap"]`` (optional) is a run of empty buckets after this one, learned
+    in constant time (:meth:`learn_gap`): ``{"value": 7, "ts": t, "gap": 3}`` is the
+    bucket at ``t`` and the three empty ones that followed it.
 
     Examples
     --------
@@ -101,6 +103,13 @@ class VolumeSpike(AnomalyDetector):
 
     # -- learning -----------------------------------------------------------------
     def learn_one(self, x: dict) -> None:
+        """Learn one bucket (``value`` at ``ts``), then ``x["gap"]`` empty buckets after it, if given."""
+        self._learn_value(x)
+        gap = x.get("gap")
+        if gap and gap.__class__ is int:
+            self.learn_gap(gap)
+
+    def _learn_value(self, x: dict) -> None:
         v = float(x.get("value") or 0.0)
         if not math.isfinite(v) or v < 0:
             return

@@ -21,9 +21,10 @@ Two ways in
 *Bulk path (the worker; ``bulk_read=True``, the default).* Faust's own fetch loop
 hands every record on its own through the conductor, a channel queue, an
 ``Event``, the stream's processors and an awaited ack -- several times the cost of
-the detectors. :func:`install_bulk_reader` replaces the consumer's fetch loop
-(``Consumer._drain_messages``) so that all input records of one fetch (up to
-``max_poll_records``) go to ``handle_messages`` at once. Faust still owns the
+the detectors. The consumer of :mod:`streams.seam` (the one module that touches
+Faust's internals) replaces the fetch loop so that all input records of one
+fetch (up to ``max_poll_records``) go to :meth:`BatchProcessor.handle_reliably`
+at once (acked through the ``ack`` callback once their states are written). Faust still owns the
 group, the assignment, pausing during rebalances and recovery, the table and its
 changelog; records of other topics (changelogs during recovery) still take
 Faust's per-message path. The agent stays registered on the input topic (so Faust
@@ -56,18 +57,20 @@ every fetched batch.
 Sends are buffered (``send_soon``); Faust flushes the producer before it commits
 the input offsets, so delivery is at least once, and the state recognises
 re-delivered events (``Outcome.duplicate``).
+
+This module imports neither Faust nor :mod:`streams.app`: the batch processor
+gets its collaborators (sentinel, store, outputs, metrics, clock, ack and failure
+callbacks) in its constructor, and :func:`register_agents` the Faust objects it
+wires.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-import weakref
 from collections import OrderedDict
-from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
-
-from faust.streams import _current_event
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Iterable, Iterator, Protocol, Sequence
 
 from detectors import statecodec
 from detectors.errors import EventRejected
@@ -75,71 +78,129 @@ from detectors.events import parse_event
 
 from .deadletter import DEFAULT_MAX_BYTES, PRODUCER_MAX_REQUEST_SIZE, DeadLetter, DeadLetterWriter, make_dead_letter
 from .metrics import OTHER
-from .models import restored_state
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .app import MailflowApp
-
-__all__ = ["BatchProcessor", "register_agents", "install_bulk_reader", "make_bulk_drain", "ack_offsets", "rewind_dropped", "INTERNAL_ERROR", "FETCH_MAX_WAIT_MS"]
+__all__ = ["BatchProcessor", "ProcessorConfig", "Outputs", "Store", "Clock", "WorkerApp", "register_agents",
+           "store_put", "INTERNAL_ERROR"]
 
 log = logging.getLogger(__name__)
-
-#: Fetch long-poll of the bulk path's consumer, milliseconds (Faust's own: 1500).
-FETCH_MAX_WAIT_MS = 100
 
 #: DLQ reason of a valid event the detectors failed on (a bug, not bad input).
 INTERNAL_ERROR = "internal_error"
 
 
-class _PartitionEvent:
-    """Stands in for Faust's current event while a batch writes the table store.
+class Store(Protocol):
+    """The learned-state table as the batch processor uses it (``streams.seam.TableStore``)."""
 
-    Stores that keep one database per partition (RocksDB) ask the current event
-    which partition a key belongs to; the batch path runs outside Faust's
-    per-event context, so it names the input partition itself.
-    """
+    #: does the store hand out copies of the states (a serialized store: RocksDB)?
+    copies: bool
 
-    __slots__ = ("message", "__weakref__")
+    def get(self, key: str, count_refused: bool = True) -> Any:
+        """The state of ``key``, or None (none, or a refused record: counted if ``count_refused``)."""
 
-    def __init__(self, partition: int) -> None:
-        self.message = SimpleNamespace(partition=partition)
+    def contains_object(self, key: str, obj: Any) -> bool:
+        """Is ``obj`` the very object the store holds for ``key``?"""
+
+    def put(self, key: str, value: Any, partition: int | None) -> None: ...
+
+    def delete(self, key: str, partition: int) -> None: ...
+
+    def send_changelog(self, partition: int | None, key: str, value: Any, **kw: Any) -> Any: ...
+
+    def items(self) -> tuple[Iterator[tuple[str, Any]], dict[str, int]]:
+        """``(key, state)`` pairs, and a key -> partition index if the store keeps one."""
 
 
-def store_put(data: Any, key: str, value: Any, partition: int | None) -> None:
-    """``data[key] = value`` on a table store, with the partition known to the store."""
-    if partition is None or not hasattr(data, "_db_for_partition"):
-        data[key] = value
-        return
-    shim = _PartitionEvent(partition)
-    token = _current_event.set(weakref.ref(shim))
-    try:
-        data[key] = value
-    finally:
-        _current_event.reset(token)
+@dataclass
+class Outputs:
+    """Where the batch processor's records go."""
+
+    #: ``send_alert(key=..., value=...)``: buffered, not awaited
+    send_alert: Callable[..., Any]
+    #: ``await send_dead_letter(key=..., value=..., headers=...)``: sent now, delivery awaited
+    send_dead_letter: Callable[..., Awaitable[Any]]
+
+
+class Clock(Protocol):
+    def time(self) -> float: ...
+
+    def monotonic(self) -> float: ...
+
+
+class _SystemClock:
+    """Wall and monotonic time of the system."""
+
+    def time(self) -> float:
+        return time.time()
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+
+@dataclass
+class ProcessorConfig:
+    """The batch processor's limits (from the worker and detector settings)."""
+
+    max_event_bytes: int
+    max_recipients: int
+    #: an event dated further than this ahead of the wall clock does not move the watermark
+    max_clock_skew_seconds: float = 3600.0
+    #: at most this many senders' states (the least recently active are evicted)
+    max_senders: int = 100_000
+    state_flush_interval: float = 0.0
+    dead_letter_max_bytes: int = DEFAULT_MAX_BYTES
+    producer_max_request_size: int = PRODUCER_MAX_REQUEST_SIZE
+
+
+def store_put(store: Store, key: str, value: Any, partition: int | None) -> None:
+    """``store[key] = value``, with the partition known to the store."""
+    store.put(key, value, partition)
 
 
 class BatchProcessor:
     """Handles one batch of input events; all per-event work, no awaits."""
 
-    def __init__(self, mapp: "MailflowApp") -> None:
-        self.mapp = mapp
-        self.sentinel = mapp.sentinel
-        self.metrics = mapp.metrics
-        self.table = mapp.table
-        self.topics = mapp.topics
-        cfg = mapp.sentinel_config
-        self.max_bytes = cfg.max_event_bytes
-        self.max_recipients = cfg.max_recipients
+    def __init__(
+        self,
+        *,
+        sentinel: Any,
+        store: Store,
+        outputs: Outputs,
+        metrics: Any,
+        config: ProcessorConfig,
+        clock: Clock | None = None,
+        ack: Callable[[list[tuple[Any, Sequence[int]]]], Any] | None = None,
+        on_failure: Callable[[Sequence[Any], BaseException], None] | None = None,
+        assigned_partitions: Callable[[], set[int]] | None = None,
+    ) -> None:
+        """Collaborators, all explicit (fakes in tests):
+
+        * ``sentinel``: the detectors (``process``, ``new_state``, ``expire``, ``note_alert``,
+          ``open_episodes``); ``store``: the learned-state table (:class:`Store`);
+          ``outputs``: the alert and dead-letter senders; ``metrics``: :class:`streams.metrics.Metrics`;
+          ``clock``: wall and monotonic time;
+        * ``ack(pending)``: bulk path, acks ``[(partition, offsets)]`` once their states are
+          written (``None``: the agent stream acks);
+        * ``on_failure(messages, exc)``: told of every batch attempt that raised;
+        * ``assigned_partitions()``: the input partitions this worker is assigned.
+        """
+        self.sentinel = sentinel
+        self.store = store
+        self.outputs = outputs
+        self.metrics = metrics
+        self.config = config
+        self.clock = clock or _SystemClock()
+        self.ack = ack
+        self.on_failure = on_failure
+        self._assigned = assigned_partitions
+        self.max_bytes = config.max_event_bytes
+        self.max_recipients = config.max_recipients
         #: event-time watermark (max event ts seen) and the wall time it was seen
         self.watermark: float | None = None
         self.watermark_wall: float = 0.0
         #: sender -> input partition, for senders with open episodes (expiry writes)
         self.partition_of: dict[str, int] = {}
-        settings = mapp.settings
-        #: an event dated further than this ahead of the wall clock does not move the watermark
-        self.max_skew = float(getattr(settings, "max_clock_skew_seconds", 3600.0))
-        #: at most this many senders' states (the least recently active are evicted)
-        self.max_senders = int(getattr(settings, "max_senders", 100_000))
+        self.max_skew = float(config.max_clock_skew_seconds)
+        self.max_senders = int(config.max_senders)
         #: sender -> input partition of every sender whose state this worker keeps,
         #: least recently active first (the eviction order)
         self.recent: OrderedDict[str, int] = OrderedDict()
@@ -147,17 +208,14 @@ class BatchProcessor:
         self.dirty: dict[str, tuple[int, Any]] = {}
         #: bulk path: (partition, offsets) processed but not acked until their states are written
         self.unacked: list[tuple[Any, Sequence[int]]] = []
-        #: bulk path: the Faust consumer whose offsets are acked (set by :func:`install_bulk_reader`)
-        self.consumer: Any = None
-        self.last_flush = time.monotonic()
-        self.flush_interval = float(getattr(mapp.settings, "state_flush_interval", 0.0))
+        self.last_flush = self.clock.monotonic()
+        self.flush_interval = float(config.state_flush_interval)
         self.flush_max_pending = 50_000
         # ---- dead letters and failures (docs/dead-letters.md)
         #: dead letters of the batches handled since the last :meth:`write_dead_letters`
         self.dead_letters: list[DeadLetter] = []
-        limit = int(getattr(settings, "dead_letter_max_bytes", DEFAULT_MAX_BYTES))
-        producer_limit = getattr(getattr(mapp.app, "conf", None), "producer_max_request_size", PRODUCER_MAX_REQUEST_SIZE)
-        self.dead_letter_max_bytes = min(limit, int(producer_limit or PRODUCER_MAX_REQUEST_SIZE))
+        self.dead_letter_max_bytes = min(int(config.dead_letter_max_bytes),
+                                         int(config.producer_max_request_size or PRODUCER_MAX_REQUEST_SIZE))
         self.dlq_writer = DeadLetterWriter(self._send_dead_letter, self.metrics, max_bytes=self.dead_letter_max_bytes)
         #: a batch that raises is rolled back and tried this often (backoff doubling), then record by record
         self.batch_attempts = 3
@@ -200,7 +258,7 @@ class BatchProcessor:
         dirty = self.dirty
         n = len(dirty)
         if dirty:
-            send_changelog = self.table.send_changelog
+            send_changelog = self.store.send_changelog
             bases = None if self._store_copies else self._bases
             for sender, (partition, state) in dirty.items():
                 fut = send_changelog(partition, sender, state)
@@ -217,24 +275,43 @@ class BatchProcessor:
                 self._expire_bases()
                 if len(bases) > self._bases_sweep_at:
                     self._sweep_bases()
-        self.last_flush = time.monotonic()
+        self.last_flush = self.clock.monotonic()
         waiting = self.unacked
         if waiting:
             self.unacked = []
-            if self.consumer is not None:
-                ack_offsets(self.consumer, waiting)
+            if self.ack is not None:
+                self.ack(waiting)
         return n
+
+    def defer_acks(self, acks: Sequence[tuple[Any, Sequence[int]]]) -> None:
+        """Bulk path: ``acks`` were handled; they are acked by :meth:`flush_states`, which runs
+        now if ``state_flush_interval`` passed or too many records wait."""
+        unacked = self.unacked
+        unacked.extend(acks)
+        if (
+            self.clock.monotonic() - self.last_flush >= self.flush_interval
+            or sum(len(offsets) for _, offsets in unacked) >= self.flush_max_pending
+        ):
+            self.flush_states()  # writes the states, then acks
+
+    def forget_acks(self, tp: Any) -> None:
+        """Drop the pending acks of input partition ``tp`` (its bookkeeping was reset)."""
+        self.unacked = [(t, offsets) for t, offsets in self.unacked if t != tp]
+
+    def flush_due(self) -> bool:
+        """Is there something to write or ack, and did ``state_flush_interval`` pass?"""
+        return bool(self.dirty or self.unacked) and self.clock.monotonic() - self.last_flush >= self.flush_interval
 
     def _keep_base(self, sender: str, ident: int, blob: bytes | None) -> None:
         bases = self._bases
         bases[sender] = (ident, blob)
         bases.move_to_end(sender)
-        self._bases_at[sender] = time.monotonic()
+        self._bases_at[sender] = self.clock.monotonic()
 
     def _expire_bases(self) -> None:
         """Drop the restore points older than ``restore_point_seconds`` (bounded memory)."""
         bases, at = self._bases, self._bases_at
-        limit = time.monotonic() - self.restore_point_seconds
+        limit = self.clock.monotonic() - self.restore_point_seconds
         while bases:
             sender = next(iter(bases))
             if at.get(sender, 0.0) > limit:
@@ -244,9 +321,9 @@ class BatchProcessor:
 
     def _sweep_bases(self) -> None:
         """Drop the restore points of senders no longer in the store (evicted, moved away)."""
-        data = self.table.data
+        store = self.store
         bases = self._bases
-        for sender in [s for s, (ident, _) in bases.items() if id(data.get(s)) != ident]:
+        for sender in [s for s, (ident, _) in bases.items() if id(store.get(s, False)) != ident]:
             del bases[sender]
             self._bases_at.pop(sender, None)
         self._bases_sweep_at = max(4096, 2 * len(bases))
@@ -256,10 +333,10 @@ class BatchProcessor:
         sentinel = self.sentinel
         m = self.metrics
         process = sentinel.process
-        data = self.table.data
+        store = self.store
         perf = time.perf_counter
         max_bytes, max_recipients = self.max_bytes, self.max_recipients
-        horizon = time.time() + self.max_skew  # later event times do not move the watermark
+        horizon = self.clock.time() + self.max_skew  # later event times do not move the watermark
         future = 0
         # sender -> [state, partition, processed, unrelated_sum, dirty, {template: volume}]
         touched: dict[str, list] = {}
@@ -268,7 +345,7 @@ class BatchProcessor:
         self._batch = (touched, applied)
         copies = self._store_copies
         if copies is None:
-            copies = self._store_copies = hasattr(data, "_db_for_partition")
+            copies = self._store_copies = bool(store.copies)
         bases = None if copies else self._bases
         processed = duplicates = late = 0
         resets: list[tuple[int, int]] = []  # (partition, offset) where a sender's offsets went back
@@ -291,7 +368,7 @@ class BatchProcessor:
             sender = e.sender
             slot = touched.get(sender)
             if slot is None:
-                state = restored_state(data.get(sender), sender, m)  # a refused record: None
+                state = store.get(sender)  # a refused record: None (counted)
                 if state is None:
                     state = sentinel.new_state(sender)
                 slot = touched[sender] = [state, msg.partition, 0, 0, False, {}]
@@ -333,7 +410,7 @@ class BatchProcessor:
             if out.ended:
                 ended_out.extend(out.ended)
         # ---- once per batch: emit, persist, count
-        now = time.time()
+        now = self.clock.time()
         for a, partition in alerts_out:
             self.emit_alert(a)
             m.alert(a, now, partition)
@@ -345,7 +422,7 @@ class BatchProcessor:
         for sender, (state, partition, n, unrelated_sum, dirty, volumes) in touched.items():
             if not dirty:
                 continue
-            store_put(data, sender, state, partition)
+            store_put(store, sender, state, partition)
             pending[sender] = (partition, state)
             label = m.sender_batch(sender, n, unrelated_sum)
             if label != OTHER:
@@ -377,7 +454,7 @@ class BatchProcessor:
 
     # ---------------------------------------------------------------- outputs
     def emit_alert(self, alert) -> None:
-        self.topics.alerts.send_soon(key=alert.sender.encode(), value=alert.to_json())
+        self.outputs.send_alert(key=alert.sender.encode(), value=alert.to_json())
 
     def dead_letter(self, msg, reason: str, detail: str) -> None:
         """Queue ``msg`` for the dead-letter topic (no await here): truncated if it is larger than
@@ -397,7 +474,7 @@ class BatchProcessor:
         # Topic.send, not send_soon: a send error in Faust's producer buffer crashes the
         # worker; here it comes back to DeadLetterWriter, which retries and counts it.
         # force=True: sent now, not attached to (and sent when acking) a current event.
-        return await self.topics.dlq.send(force=True, **kw)
+        return await self.outputs.send_dead_letter(**kw)
 
     async def write_dead_letters(self) -> int:
         """Write the queued dead letters (retried, never raises); returns how many could not be
@@ -439,6 +516,8 @@ class BatchProcessor:
             except Exception as exc:
                 del self.dead_letters[queued:]  # the retry queues them again
                 self.rollback_batch()
+                if self.on_failure is not None:
+                    self.on_failure(messages, exc)
                 log.error("batch of %d records failed (attempt %d of %d): %r; rolled back, not acked",
                           len(messages), attempt + 1, self.batch_attempts, exc, exc_info=attempt == 0)
                 if attempt + 1 < self.batch_attempts:
@@ -470,7 +549,7 @@ class BatchProcessor:
         this very state object (a restore or a rebalance replaces the object; a sender not
         in the store yet has none: it restores to a fresh state)."""
         entry = self._bases.get(sender)
-        stored = self.table.data.get(sender) is state
+        stored = self.store.contains_object(sender, state)
         if stored and entry is not None and entry[0] == id(state):
             return
         try:
@@ -498,13 +577,13 @@ class BatchProcessor:
         ``mailflow_state_restore_failed_total`` and logged; the sender then goes on with
         what could be rebuilt (the fresh state if nothing could).
         """
-        data = self.table.data
+        store = self.store
         events = [(e, p, o) for _, e, p, o in replay]
         base = None
         failed = 0
         try:
             if self._store_copies:
-                base = restored_state(data.get(sender), sender)  # a refused record: None (counted when first read)
+                base = store.get(sender, False)  # a refused record: None (counted when first read)
             else:
                 entry = self._bases.get(sender)
                 if entry is not None and entry[1] is not None:
@@ -531,7 +610,7 @@ class BatchProcessor:
         if failed:
             self.metrics.state_restore_failed.inc(failed)
         try:
-            store_put(data, sender, state, partition)
+            store_put(store, sender, state, partition)
         except Exception as exc:
             self.metrics.state_restore_failed.inc()
             log.error("restore of a sender's state: writing the store failed: %s", type(exc).__name__)
@@ -565,54 +644,44 @@ class BatchProcessor:
         """
         if self.watermark is None:
             return None
-        return self.watermark + max(0.0, time.time() - self.watermark_wall)
+        return self.watermark + max(0.0, self.clock.time() - self.watermark_wall)
 
     def expire(self) -> int:
         """Close the episodes whose quiet period passed; returns how many ended."""
         now = self.event_now()
         if now is None:
             return 0
-        data = self.table.data
+        store = self.store
         dirty = self.dirty
+        open_eps = self.sentinel.open_episodes
         n = 0
-        for sender in list(self.metrics.active.senders()):
+        # the senders with open episodes (this worker's index of them; the sentinel decides)
+        for sender in list(self.partition_of):
             pending = dirty.get(sender)
             # a state not written yet is the newest one (a RocksDB get decodes a new copy)
-            state = pending[1] if pending is not None else restored_state(data.get(sender), sender, self.metrics)
+            state = pending[1] if pending is not None else store.get(sender)
             partition = self.partition_of.get(sender, pending[0] if pending is not None else None)
             if state is None:
+                self.partition_of.pop(sender, None)
                 continue
             ended = self.sentinel.expire(state, now)
+            try:
+                still_open = bool(open_eps(state))
+            except Exception as exc:
+                log.warning("could not read the open episodes of a state: %s", type(exc).__name__)
+                still_open = True
+            if not still_open:
+                self.partition_of.pop(sender, None)
             if not ended:
                 continue
             n += len(ended)
             for end in ended:
                 self.metrics.episode_ended(end)
-            store_put(data, sender, state, partition)
+            store_put(store, sender, state, partition)
             if pending is not None:
                 continue  # written by the next flush_states
-            self.table.send_changelog(partition, sender, state)
-        open_now = self.metrics.active.senders()
-        for sender in [s for s in self.partition_of if s not in open_now]:
-            del self.partition_of[sender]
+            store.send_changelog(partition, sender, state)
         return n
-
-    def update_lag(self) -> None:
-        consumer = self.mapp.app.consumer
-        topic = self.topics.input.get_topic_name()
-        lags: dict[int, int] = {}
-        for tp in consumer.assignment():
-            if tp.topic != topic:
-                continue
-            try:
-                hw = consumer.highwater(tp)
-            except Exception:
-                hw = None
-            if hw is None:
-                continue
-            committed = consumer._committed_offset.get(tp)
-            lags[tp.partition] = hw - (committed or 0)
-        self.metrics.set_lag(lags)
 
     def revoked(self, partitions: Iterable[int]) -> None:
         parts = set(partitions)
@@ -637,9 +706,10 @@ class BatchProcessor:
 
     def assigned_partitions(self) -> set[int]:
         """The input partitions this worker's consumer is assigned (empty if unknown)."""
-        topic = self.topics.input.get_topic_name()
+        if self._assigned is None:
+            return set()
         try:
-            return {tp.partition for tp in self.mapp.app.consumer.assignment() if tp.topic == topic}
+            return set(self._assigned())
         except Exception:
             return set()
 
@@ -647,13 +717,9 @@ class BatchProcessor:
         """``(sender, input partition, state)`` of every state in the table store that belongs
         to one of ``partitions`` (the memory store also holds standby copies of other
         partitions; they are skipped). A record that cannot be decoded is skipped."""
-        data = self.table.data
-        key_partition = getattr(data, "_key_partition", None)
-        if key_partition is None and hasattr(data, "_iteritems") and hasattr(data, "_decode_value"):
-            items = _decoded_items(data)  # a serialized store (RocksDB): active partitions only
-        else:
-            items = list(data.items())  # the memory store: objects, also standby partitions
-        key_partition = key_partition or {}
+        # a serialized store (RocksDB): active partitions only, decoded one by one;
+        # the memory store: objects, also standby partitions (with a key -> partition index)
+        items, key_partition = self.store.items()
         for sender, state in items:
             if not state:  # None, or a refused record (RefusedState is falsy; counted when read)
                 continue
@@ -697,7 +763,7 @@ class BatchProcessor:
         if not parts:
             return
         t0 = time.perf_counter()
-        horizon = time.time() + self.max_skew
+        horizon = self.clock.time() + self.max_skew
         open_eps = self.sentinel.open_episodes
         restored: list[tuple[Any, int]] = []
         order: list[tuple[float, str, int]] = []
@@ -730,7 +796,7 @@ class BatchProcessor:
             self.recent = fresh
         if self.watermark is None and latest is not None:
             self.watermark = latest
-            self.watermark_wall = time.time()
+            self.watermark_wall = self.clock.time()
         evicted = self.enforce_cap()
         ended = self.expire()
         log.info(
@@ -781,43 +847,34 @@ class BatchProcessor:
         (so a restore does not bring it back); counted in ``mailflow_senders_evicted_total``."""
         self.dirty.pop(sender, None)
         if self.partition_of.pop(sender, None) is not None:
-            active = self.metrics.active
-            keys = [k for k in active.open if k[1] == sender]
-            for detector, _, template in keys:
-                active.end(detector, sender, template)
+            n = self.metrics.forget_sender(sender)
             log.warning("sender cap %d reached with every sender alerting: evicted one with %d open episode(s)",
-                        self.max_senders, len(keys))
-        data = self.table.data
-        shim = _PartitionEvent(partition)
-        token = _current_event.set(weakref.ref(shim))
-        try:
-            del data[sender]
-        except KeyError:
-            pass
-        finally:
-            _current_event.reset(token)
-        key_partition = getattr(data, "_key_partition", None)  # the memory store's restore index
-        if key_partition is not None:
-            key_partition.pop(sender, None)
-        self.table.send_changelog(partition, sender, None, value_serializer="raw")
+                        self.max_senders, n)
+        self.store.delete(sender, partition)
+        self.store.send_changelog(partition, sender, None, value_serializer="raw")
         self.metrics.senders_evicted.inc()
 
 
-def _decoded_items(data: Any) -> Iterable[tuple[str, Any]]:
-    """A serialized store's items, decoded one by one: a record that cannot be decoded is
-    skipped (and logged) instead of ending the iteration."""
-    for key, value in data._iteritems():
-        try:
-            yield data._decode_key(key), data._decode_value(value)
-        except Exception as exc:
-            log.warning("skipped a state record on restore: %s", type(exc).__name__)
+class AgentSettings(Protocol):
+    batch_size: int
+    batch_within: float
+    expire_interval: float
+    lag_interval: float
+    state_flush_interval: float
 
 
-def register_agents(mapp: "MailflowApp") -> None:
-    """Attach the agent and timers to ``mapp.app``."""
-    app = mapp.app
-    settings = mapp.settings
-    proc = mapp.processor
+def register_agents(
+    app: Any,
+    settings: AgentSettings,
+    input_topic: Any,
+    table: Any,
+    proc: BatchProcessor,
+    update_lag: Callable[[], None],
+) -> Any:
+    """Attach the agent, timers and rebalance hooks to the Faust ``app``; returns the agent.
+
+    ``input_topic`` is the Faust topic the agent reads, ``table`` the Faust table whose
+    recovery triggers :meth:`BatchProcessor.rebuild_async`, ``update_lag`` the lag timer's job."""
 
     async def sentinel_agent(stream):
         async for events in stream.take_events(settings.batch_size, within=settings.batch_within):
@@ -827,17 +884,17 @@ def register_agents(mapp: "MailflowApp") -> None:
             await proc.handle_reliably([ev.message for ev in events])
             proc.flush_states()
 
-    mapp.agent = app.agent(mapp.topics.input, name="mailflow.sentinel", concurrency=1)(sentinel_agent)
+    agent = app.agent(input_topic, name="mailflow.sentinel", concurrency=1)(sentinel_agent)
 
     async def expire_timer() -> None:
         proc.expire()
 
     async def lag_timer() -> None:
-        proc.update_lag()
+        update_lag()
 
     async def flush_timer() -> None:
         # bulk path: an idle input still gets its states written and its offsets acked
-        if (proc.dirty or proc.unacked) and time.monotonic() - proc.last_flush >= proc.flush_interval:
+        if proc.flush_due():
             proc.flush_states()
 
     app.timer(settings.expire_interval, name="mailflow.expire")(expire_timer)
@@ -845,7 +902,7 @@ def register_agents(mapp: "MailflowApp") -> None:
     app.timer(max(0.1, settings.state_flush_interval / 2), name="mailflow.flush")(flush_timer)
 
     async def on_revoked(sender, revoked, **kwargs) -> None:
-        topic = mapp.topics.input.get_topic_name()
+        topic = input_topic.get_topic_name()
         # hand every pending state to the producer and wait for it, before another
         # worker can take the partitions over and rebuild the table from the changelog
         if proc.flush_states():
@@ -857,7 +914,7 @@ def register_agents(mapp: "MailflowApp") -> None:
     async def on_assigned(sender, assigned, **kwargs) -> None:
         # the assignment is known here, but the table is not restored yet: forget what
         # moved away (a rebalance without a revoke callback), rebuild once restored
-        topic = mapp.topics.input.get_topic_name()
+        topic = input_topic.get_topic_name()
         mine = {tp.partition for tp in assigned if tp.topic == topic}
         gone = {p for p in proc.partition_of.values()} | {p for p in proc.recent.values()}
         if gone - mine:
@@ -880,7 +937,7 @@ def register_agents(mapp: "MailflowApp") -> None:
         except Exception:  # a failed rebuild must not stop the worker
             log.exception("rebuilding the open episodes after recovery failed")
 
-    mapp.table.on_recover(on_table_recovered)
+    table.on_recover(on_table_recovered)
 
     async def on_shutdown(sender, **kwargs) -> None:
         # the fetcher has stopped; the consumer commits the acked offsets after this: write
@@ -892,300 +949,4 @@ def register_agents(mapp: "MailflowApp") -> None:
         log.info("shutdown: wrote %d pending sender states", n)
 
     app.on_before_shutdown.connect(on_shutdown)
-
-
-# ---------------------------------------------------------------------------
-# bulk reading of the input topic (the worker's fast path)
-
-def ack_offsets(consumer: Any, pending: Sequence[tuple[Any, Sequence[int]]]) -> int:
-    """Mark input ``offsets`` as acked on Faust's ``consumer``, per partition, in bulk.
-
-    The same bookkeeping as ``Consumer.ack(message)`` for each offset (under the
-    same lock: offsets below the committed one or already acked are skipped, the
-    rest are added to the acked index and list and counted for ``commit_every``),
-    without building a Faust ``Message`` per record. Faust's commit then finds the
-    new offset from these lists as usual. Returns how many offsets were acked.
-    """
-    from faust.types.tuples import ack_lock
-    from mode.utils.futures import notify
-
-    enabled = consumer.app.topics.acks_enabled_for
-    committed_of = consumer._committed_offset
-    n = 0
-    with ack_lock:
-        for tp, offsets in pending:
-            if not offsets or not enabled(tp.topic):
-                continue
-            committed = committed_of[tp]
-            if committed is not None and offsets[0] < committed:
-                offsets = [o for o in offsets if o >= committed]
-            index = consumer._acked_index[tp]
-            if not index.isdisjoint(offsets):
-                offsets = [o for o in offsets if o not in index]
-            if not offsets:
-                continue
-            index.update(offsets)
-            consumer._acked[tp].extend(offsets)
-            n += len(offsets)
-        if n:
-            consumer._n_acked += n
-        notify(consumer._waiting_for_ack)
-    return n
-
-
-async def rewind_dropped(consumer: Any, tp: Any, first: int, last: int) -> bool:
-    """Seek ``tp`` back to ``first`` after the bulk drain dropped its fetched records
-    ``first``..``last`` (unprocessed, or processed but not acked), so they are fetched again.
-
-    aiokafka moved the partition's position past them when it returned them. Faust's
-    answer to a dropped fetch is ``perform_seek`` (back to the committed offsets), but
-    aiokafka's ``seek_to_committed`` leaves a partition with no committed offset (or
-    committed offset 0) where it is -- past the dropped records: a partition taken over
-    from a worker that died before its first commit was then never read up to its end.
-    Only done while ``tp`` is assigned and its position is still past the dropped
-    records (nobody seeked it back since: a seek to the committed offset wins); run in
-    the consumer's thread, where aiokafka's fetcher lives. Also resets Faust's read
-    offset, as ``Consumer.seek`` does, so the read-offset rule does not reject the
-    records when they come again. Returns whether it seeked.
-    """
-    thread = getattr(consumer, "_thread", None)
-    ak = getattr(thread, "_consumer", None)
-    if ak is None:
-        return False
-
-    async def _rewind() -> int | None:
-        sub = ak._subscription.subscription
-        assignment = sub.assignment if sub is not None else None
-        if assignment is None or tp not in assignment.tps:
-            return None
-        state = assignment.state_value(tp)
-        if not state.has_valid_position or state.position <= last:
-            return None
-        position = state.position
-        ak.seek(tp, first)
-        return position
-
-    try:
-        position = await thread.call_thread(_rewind)
-    except Exception as exc:  # a rebalance in between: Faust seeks anyway
-        log.debug("rewind of %s to %d failed: %r", tp, first, exc)
-        return False
-    if position is None:
-        return False
-    consumer._read_offset[tp] = first if first else None
-    log.info("input %s[%d]: dropped records %d..%d fetched again (position %d -> %d)",
-             tp.topic, tp.partition, first, last, position, first)
-    return True
-
-
-def make_bulk_drain(consumer: Any, proc: BatchProcessor, input_topic: str):
-    """A replacement for Faust's ``Consumer._drain_messages`` that hands the input
-    topic to ``proc`` one fetched batch at a time.
-
-    Faust's own fetch loop delivers every record on its own (an async iterator
-    step, a ``Message`` per record, a ``wait_first`` with two futures, the
-    conductor lock, a channel queue, an ``Event``, the stream's processors, an
-    awaited ack), which costs far more than the detectors themselves. Here, the
-    records of one fetch (``Consumer._wait_next_records``, up to
-    ``broker_max_poll_records``) that belong to the input topic go, as aiokafka
-    returned them, to :meth:`BatchProcessor.handle_messages` in one synchronous
-    pass. Their offsets are acked per partition with :func:`ack_offsets` -- the same
-    bookkeeping Faust's stream acks end in, so Faust's commit of acked offsets
-    (after its producer flush) is unchanged -- but only once
-    :meth:`BatchProcessor.flush_states` has written the states they changed (see
-    the module docstring). Records of any other topic (table changelogs during
-    recovery / standby) still take Faust's own per-message path.
-
-    Kept from Faust's ``getmany``/``_drain_messages``: only active (or buffered)
-    partitions are read; nothing is read while the flow is stopped (a rebalance),
-    and a fetch that returns then seeks back to the committed offsets; records
-    below the partition's read offset are dropped; holes in the offsets (compacted
-    or transactional markers) are recorded as gaps so commits can pass them; a batch
-    is dropped if a rebalance started while it was fetched (Faust then seeks back
-    to the committed offsets). Added: input records the drain drops are fetched again
-    (:func:`rewind_dropped`), since that seek leaves a partition with nothing committed
-    past them.
-
-    Faust still owns the consumer group, the assignment, the table and its
-    changelog. The agent stays registered on the input topic (so Faust
-    subscribes to it, tracks acks for it and co-partitions the table) but, in a
-    worker, sees no events; ``agent.test_context()`` still drives it in tests.
-    """
-    from faust.transport.consumer import CONSUMER_FETCHING
-
-    async def _drain_messages(fetcher: Any) -> None:  # pragma: no cover - exercised by the broker tests
-        self = consumer
-        callback = self.callback
-        wait_next_records = self._wait_next_records
-        to_message = self._to_message
-        consumer_should_stop = self._stopped.is_set
-        fetcher_should_stop = fetcher._stopped.is_set
-        read_offset = self._read_offset
-        set_flag = self.diag.set_flag
-        unset_flag = self.diag.unset_flag
-        acks_enabled_for = self.app.topics.acks_enabled_for
-        monotonic = time.monotonic
-        suspended = self.suspend_flow.is_set
-        app = self.app
-        handle = proc.handle_reliably
-
-        async def read(tp: Any, offset: int) -> bool:
-            """Faust's read-offset rule: False for a record already read; else record a
-            hole before it as a gap (so commits can pass it) and move the read offset.
-
-            Except when the partition's log now ends at or below the read offset: the topic
-            was re-created or truncated under the running worker (the client reset its
-            position to the new log's start without telling Faust). Then the partition's
-            read, ack and commit bookkeeping is forgotten, as Faust does when a partition is
-            revoked, and the record is read: the detectors recognise what they have seen by
-            event id and count the rest as offset resets."""
-            r_offset = read_offset[tp]
-            if r_offset is not None and offset < r_offset:
-                hw = self.highwater(tp)
-                if hw is None or hw > r_offset:
-                    return False
-                forget_partition(tp)
-                log.warning("input %s[%s] now ends at offset %s, below the %s read: the topic was re-created "
-                            "or truncated; reading it again from offset %s", tp.topic, tp.partition, hw,
-                            r_offset, offset)
-                r_offset = None
-            if r_offset and offset - r_offset > 1 and acks_enabled_for(tp.topic):
-                await self._add_gap(tp, r_offset + 1, offset)
-            read_offset[tp] = offset
-            return True
-
-        def forget_partition(tp: Any) -> None:
-            # what Faust's on_partitions_revoked clears for a partition, and our pending acks
-            for table in (self._gap, self._acked, self._acked_index, read_offset, self._committed_offset):
-                table.pop(tp, None)
-            proc.unacked = [(t, offsets) for t, offsets in proc.unacked if t != tp]
-
-        try:
-            while not (consumer_should_stop() or fetcher_should_stop()):
-                set_flag(CONSUMER_FETCHING)
-                records, active = await wait_next_records(1.0)
-                await self.sleep(0)
-                if records is None or self.should_stop:
-                    unset_flag(CONSUMER_FETCHING)
-                    continue
-                if not self.flow_active:
-                    # as Faust's getmany: a fetch while the flow is stopped seeks back
-                    # (and the input records it dropped are fetched again, see rewind_dropped)
-                    for tp, recs in records.items():
-                        if recs and tp.topic == input_topic:
-                            await rewind_dropped(self, tp, recs[0].offset, recs[-1].offset)
-                    try:
-                        await self.perform_seek()
-                    except Exception as exc:
-                        log.warning("seek while the flow is stopped failed: %r", exc)
-                    unset_flag(CONSUMER_FETCHING)
-                    continue
-                if not records:
-                    unset_flag(CONSUMER_FETCHING)
-                    continue
-                generation = app.consumer_generation_id
-                buffered = self._buffered_partitions
-                track_end = app.monitor.track_tp_end_offset
-                batch: list = []
-                acks: list[tuple[Any, Sequence[int]]] = []
-                #: input partition -> (first offset to read again, last fetched offset) if dropped
-                spans: dict[Any, tuple[int, int]] = {}
-                for tp, recs in records.items():
-                    if not recs:
-                        continue
-                    if active is not None and tp not in active and tp not in buffered:
-                        # paused (e.g. by the recovery) since aiokafka returned them
-                        if tp.topic == input_topic:
-                            await rewind_dropped(self, tp, recs[0].offset, recs[-1].offset)
-                        continue
-                    track_end(tp, self.highwater(tp))
-                    if tp.topic != input_topic:
-                        for rec in recs:  # Faust's own per-message path
-                            if app.consumer_generation_id != generation:
-                                break
-                            if await read(tp, rec.offset):
-                                await self.wait_first(callback(to_message(tp, rec)), self.suspend_flow.wait())
-                        continue
-                    r_offset = read_offset[tp]
-                    first, last = recs[0].offset, recs[-1].offset
-                    if (r_offset is None or first >= r_offset) and last - first == len(recs) - 1:
-                        # the common case: consecutive offsets, none read before
-                        await read(tp, first)
-                        read_offset[tp] = last
-                        batch.extend(recs)
-                        acks.append((tp, range(first, last + 1)))
-                        spans[tp] = (first, last)
-                        continue
-                    kept = [rec for rec in recs if await read(tp, rec.offset)]
-                    batch.extend(kept)
-                    acks.append((tp, [rec.offset for rec in kept]))
-                    if kept:
-                        spans[tp] = (kept[0].offset, last)
-                if batch:
-                    if suspended() or not self.flow_active or app.consumer_generation_id != generation:
-                        # a rebalance started: drop; Faust seeks back to the committed offsets
-                        # (and to the dropped records where nothing is committed)
-                        for tp, (first, last) in spans.items():
-                            await rewind_dropped(self, tp, first, last)
-                        unset_flag(CONSUMER_FETCHING)
-                        continue
-                    # failures: rolled back and retried, then record by record (a record that
-                    # fails alone is dead-lettered); dead letters written -- all before any ack
-                    await handle(batch)
-                    if app.consumer_generation_id != generation:
-                        # a rebalance started while the batch waited (retries, dead-letter writes):
-                        # not acked here; its states were written on revocation, and whoever owns
-                        # the partitions now re-reads these records (recognised as duplicates;
-                        # this worker too, if it kept a partition with nothing committed)
-                        for tp, (first, last) in spans.items():
-                            await rewind_dropped(self, tp, first, last)
-                        unset_flag(CONSUMER_FETCHING)
-                        continue
-                    unacked = proc.unacked
-                    unacked.extend(acks)
-                    if (
-                        monotonic() - proc.last_flush >= proc.flush_interval
-                        or sum(len(offsets) for _, offsets in unacked) >= proc.flush_max_pending
-                    ):
-                        proc.flush_states()  # writes the states, then acks
-                    commit_every = self._commit_every
-                    if commit_every is not None and self._n_acked >= commit_every:
-                        self._n_acked = 0
-                        await self.commit()
-                unset_flag(CONSUMER_FETCHING)
-        except self.consumer_stopped_errors:
-            if self.transport.app.should_stop:
-                log.info("Broker stopped consumer, shutting down...")
-                return
-            raise
-        except asyncio.CancelledError:
-            if self.transport.app.should_stop:
-                log.info("Consumer shutting down for user cancel.")
-                return
-            raise
-        except Exception as exc:
-            log.exception("Drain messages raised: %r", exc)
-            raise
-        finally:
-            unset_flag(CONSUMER_FETCHING)
-
-    return _drain_messages
-
-
-def install_bulk_reader(mapp: "MailflowApp", consumer: Any) -> None:
-    """Make ``consumer`` (the app's Faust consumer) read the input topic in bulk."""
-    mapp.processor.consumer = consumer
-    # Faust builds its aiokafka consumer with fetch_max_wait_ms=1500. aiokafka keeps one
-    # fetch request in flight per broker, so while caught-up partitions long-poll
-    # for 1.5 s the partitions that still have records wait too: shorten the poll.
-    thread = getattr(consumer, "_thread", None)
-    create = getattr(thread, "_create_worker_consumer", None)
-    if create is not None:
-        def _create_worker_consumer(transport: Any) -> Any:
-            c = create(transport)
-            if hasattr(c, "_fetch_max_wait_ms"):
-                c._fetch_max_wait_ms = FETCH_MAX_WAIT_MS
-            return c
-
-        thread._create_worker_consumer = _create_worker_consumer
-    consumer._drain_messages = make_bulk_drain(consumer, mapp.processor, mapp.topics.input.get_topic_name())
+    return agent

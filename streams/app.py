@@ -9,12 +9,15 @@ build an app with any settings::
     from streams.settings import WorkerSettings
     mapp = create_app(WorkerSettings(broker="kafka://127.0.0.1:9092", app_id="bench"))
     mapp.run()            # blocks; SIGINT/SIGTERM stop it cleanly
+
+This is the only module that imports :mod:`streams.agents`; Faust's internals are
+reached through :mod:`streams.seam` only.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import faust
@@ -24,8 +27,10 @@ from detectors.config import SentinelConfig
 from detectors.pipeline import Sentinel
 
 from . import models  # noqa: F401  (registers the state codec)
-from .agents import BatchProcessor, install_bulk_reader, register_agents
+from . import seam
+from .agents import BatchProcessor, Outputs, ProcessorConfig, register_agents
 from .metrics import Metrics
+from .models import restored_state
 from .settings import WorkerSettings
 from .tables import make_state_table
 from .topics import Topics, make_topics
@@ -35,8 +40,9 @@ __all__ = ["MailflowApp", "create_app", "faust_settings"]
 log = logging.getLogger(__name__)
 
 
-def faust_settings(settings: WorkerSettings) -> dict[str, Any]:
-    """Keyword arguments of ``faust.App`` for ``settings`` (tuned for throughput)."""
+def faust_settings(settings: WorkerSettings, bulk: bool = False) -> dict[str, Any]:
+    """Keyword arguments of ``faust.App`` for ``settings`` (tuned for throughput); with
+    ``bulk``, the consumer's transport is :class:`streams.seam.BulkTransport`."""
     kw: dict[str, Any] = dict(
         broker=settings.broker_urls,
         store=settings.store,
@@ -65,22 +71,13 @@ def faust_settings(settings: WorkerSettings) -> dict[str, Any]:
         web_enabled=False,
         logging_config=None,
     )
+    if bulk:
+        # the producer keeps Faust's kafka:// transport; the consumer gets the seam's
+        kw["broker_consumer"] = seam.consumer_urls(settings.broker_urls)
     creds = settings.broker_credentials()
     if creds is not None:
         kw["broker_credentials"] = creds
     return kw
-
-
-class _FaustApp(faust.App):
-    """``faust.App`` whose consumer reads the input topic in bulk (see :func:`streams.agents.make_bulk_drain`)."""
-
-    mailflow: "MailflowApp | None" = None
-
-    def _new_consumer(self):
-        consumer = super()._new_consumer()
-        if self.mailflow is not None:
-            install_bulk_reader(self.mailflow, consumer)
-        return consumer
 
 
 @dataclass
@@ -94,8 +91,36 @@ class MailflowApp:
     metrics: Metrics
     sentinel_config: SentinelConfig
     sentinel: Sentinel
-    processor: BatchProcessor = field(init=False)
+    processor: BatchProcessor
     agent: Any = None
+    #: the start-up check of the bulk read path (:func:`streams.seam.check_supported`)
+    support: seam.Support | None = None
+
+    @property
+    def bulk(self) -> bool:
+        """Does this worker read the input topic in bulk (else: the agent stream)?"""
+        return bool(self.settings.bulk_read and self.support is not None and self.support.bulk)
+
+    def update_lag(self) -> None:
+        """``mailflow_consumer_lag_messages``: high water minus committed offset per input partition."""
+        consumer = self.app.consumer
+        topic = self.topics.input.get_topic_name()
+        lags: dict[int, int] = {}
+        for tp in consumer.assignment():
+            if tp.topic != topic:
+                continue
+            try:
+                hw = consumer.highwater(tp)
+            except Exception:
+                hw = None
+            if hw is None:
+                continue
+            lags[tp.partition] = hw - (seam.committed_offset(consumer, tp) or 0)
+        self.metrics.set_lag(lags)
+
+    def assigned_partitions(self) -> set[int]:
+        topic = self.topics.input.get_topic_name()
+        return {tp.partition for tp in self.app.consumer.assignment() if tp.topic == topic}
 
     def run(self, loglevel: str | None = None) -> None:
         """Run the worker until SIGINT/SIGTERM (blocks; exits the process via Faust's worker)."""
@@ -120,8 +145,10 @@ def create_app(
 ) -> MailflowApp:
     """Build the worker's Faust app from validated ``settings``."""
     settings.validate()
+    support = seam.check_supported() if settings.bulk_read else None
+    bulk = bool(support is not None and support.bulk)
     cfg = sentinel_config or SentinelConfig.from_mapping(settings.detector_mapping())
-    app = _FaustApp(settings.app_id, **faust_settings(settings))
+    app = faust.App(settings.app_id, **faust_settings(settings, bulk=bulk))
     topics = make_topics(app, settings)
     table = make_state_table(app, settings)
     metrics = Metrics(
@@ -130,9 +157,35 @@ def create_app(
         top_templates=settings.top_templates,
         max_active_alerts=settings.max_active_alerts,
     )
-    mapp = MailflowApp(settings, app, topics, table, metrics, cfg, Sentinel(cfg))
-    mapp.processor = BatchProcessor(mapp)
-    register_agents(mapp)
-    if settings.bulk_read:
-        app.mailflow = mapp
+    sentinel = Sentinel(cfg)
+    holder: dict[str, MailflowApp] = {}
+    processor = BatchProcessor(
+        sentinel=sentinel,
+        store=seam.TableStore(table, restore=restored_state, metrics=metrics),
+        # late-bound: the topics' send methods are looked up at each call
+        outputs=Outputs(
+            send_alert=lambda **kw: topics.alerts.send_soon(**kw),
+            # Topic.send, not send_soon: a send error in Faust's producer buffer crashes the
+            # worker; here it comes back to DeadLetterWriter, which retries and counts it.
+            # force=True: sent now, not attached to (and sent when acking) a current event.
+            send_dead_letter=lambda **kw: topics.dlq.send(force=True, **kw),
+        ),
+        metrics=metrics,
+        config=ProcessorConfig(
+            max_event_bytes=cfg.max_event_bytes,
+            max_recipients=cfg.max_recipients,
+            max_clock_skew_seconds=float(settings.max_clock_skew_seconds),
+            max_senders=int(settings.max_senders),
+            state_flush_interval=float(settings.state_flush_interval),
+            dead_letter_max_bytes=int(settings.dead_letter_max_bytes),
+            producer_max_request_size=int(app.conf.producer_max_request_size or 0),
+        ),
+        ack=(lambda pending: seam.ack_offsets(app.consumer, pending)) if bulk else None,
+        assigned_partitions=lambda: holder["mapp"].assigned_partitions(),
+    )
+    mapp = MailflowApp(settings, app, topics, table, metrics, cfg, sentinel, processor, support=support)
+    holder["mapp"] = mapp
+    mapp.agent = register_agents(app, settings, topics.input, table, processor, mapp.update_lag)
+    if bulk:
+        seam.attach(app, processor, topics.input.get_topic_name())
     return mapp

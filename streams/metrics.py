@@ -12,17 +12,20 @@ This module does not import Faust.
 
 from __future__ import annotations
 
+import threading
 from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import HistogramMetricFamily
+from prometheus_client.utils import floatToGoString
 
 from detectors.alerts import DETECTORS, SEVERITIES, rfc3339
 from detectors.episodes import SEVERITY_RANK
 from detectors.events import REJECT_REASONS
 
-__all__ = ["Metrics", "LabelCap", "ActiveAlerts", "HistogramBatch", "OTHER"]
+__all__ = ["Metrics", "LabelCap", "ActiveAlerts", "HistogramBatch", "BatchedHistogram", "OTHER"]
 
 OTHER = "other"
 _MAX_LABEL_LEN = 200
@@ -69,55 +72,125 @@ class LabelCap:
         return OTHER
 
 
-class HistogramBatch:
-    """Observations of one histogram series, counted locally and added in one go.
+class _Series:
+    """One series of a :class:`BatchedHistogram`: per-bucket counts (not cumulative) and the sum."""
 
-    ``prometheus_client``'s ``Histogram.observe`` takes a lock and walks the
-    buckets for each value; the worker observes several values per event, so
-    it counts them here (a bisect and two additions) and :meth:`flush` adds the
-    per-bucket counts and the sum to the series once per batch. If the client's
-    internals ever change, it falls back to ``observe`` per value.
-    """
+    __slots__ = ("counts", "total", "lock", "bounds")
 
-    __slots__ = ("child", "bounds", "counts", "total", "n", "values")
-
-    def __init__(self, child) -> None:
-        self.child = child
-        bounds = getattr(child, "_upper_bounds", None)
-        ok = bounds is not None and hasattr(child, "_buckets") and hasattr(child, "_sum")
-        self.bounds = list(bounds) if ok else None
-        self.counts = [0] * len(self.bounds) if ok else []
+    def __init__(self, bounds: list[float], lock: threading.Lock) -> None:
+        self.bounds = bounds
+        self.counts = [0] * len(bounds)
         self.total = 0.0
-        self.n = 0
-        self.values: list[float] = []  # fallback only
+        self.lock = lock
 
     def observe(self, value: float) -> None:
-        bounds = self.bounds
-        if bounds is None:
-            self.values.append(value)
-            return
-        i = bisect_left(bounds, value)
-        if i < len(bounds):
+        i = bisect_left(self.bounds, value)
+        with self.lock:
+            if i < len(self.counts):
+                self.counts[i] += 1
+            self.total += value
+
+    def add(self, counts: list[int], total: float) -> None:
+        with self.lock:
+            mine = self.counts
+            for i, c in enumerate(counts):
+                if c:
+                    mine[i] += c
+            self.total += total
+
+
+class BatchedHistogram:
+    """A histogram whose observations can be counted locally and added once per batch,
+    exported by a custom collector through prometheus-client's public API
+    (:class:`prometheus_client.core.HistogramMetricFamily`, ``registry.register``).
+
+    Same name, help, labels, buckets and samples (``_bucket``, ``_count``, ``_sum``) as a
+    ``prometheus_client.Histogram`` (no ``_created`` sample). ``labels(*values)`` returns
+    the series (``observe`` per value), :meth:`batch` a :class:`HistogramBatch` on it.
+    """
+
+    def __init__(self, name: str, documentation: str, labelnames: Iterable[str] = (), *,
+                 buckets: Iterable[float], registry: CollectorRegistry | None = None) -> None:
+        self.name = name
+        self.documentation = documentation
+        self.labelnames = tuple(labelnames)
+        bounds = [float(b) for b in buckets]
+        if not bounds or bounds[-1] != float("inf"):
+            bounds.append(float("inf"))
+        self.bounds = bounds
+        self._les = [floatToGoString(b) for b in bounds]
+        self._lock = threading.Lock()
+        self._series: dict[tuple[str, ...], _Series] = {}
+        if not self.labelnames:
+            self._series[()] = _Series(bounds, self._lock)
+        if registry is not None:
+            registry.register(self)
+
+    def labels(self, *values: str) -> _Series:
+        if len(values) != len(self.labelnames):
+            raise ValueError(f"{self.name}: expected labels {self.labelnames}, got {values!r}")
+        key = tuple(str(v) for v in values)
+        series = self._series.get(key)
+        if series is None:
+            with self._lock:
+                series = self._series.setdefault(key, _Series(self.bounds, self._lock))
+        return series
+
+    def observe(self, value: float) -> None:
+        self.labels().observe(value)
+
+    def batch(self, *values: str) -> "HistogramBatch":
+        return HistogramBatch(self.labels(*values))
+
+    def describe(self):
+        return [HistogramMetricFamily(self.name, self.documentation, labels=self.labelnames)]
+
+    def collect(self):
+        fam = HistogramMetricFamily(self.name, self.documentation, labels=self.labelnames)
+        with self._lock:
+            snapshot = [(key, list(s.counts), s.total) for key, s in self._series.items()]
+        for key, counts, total in snapshot:
+            acc = 0
+            buckets = []
+            for le, c in zip(self._les, counts):
+                acc += c
+                buckets.append((le, acc))
+            fam.add_metric(list(key), buckets, total)
+        yield fam
+
+
+class HistogramBatch:
+    """Observations of one :class:`BatchedHistogram` series, counted locally and added in one go.
+
+    ``Histogram.observe`` takes a lock and walks the buckets for each value; the worker
+    observes several values per event, so it counts them here (a bisect and two
+    additions) and :meth:`flush` adds the per-bucket counts and the sum to the series
+    once per batch (one lock).
+    """
+
+    __slots__ = ("series", "bounds", "counts", "total", "n")
+
+    def __init__(self, series: _Series) -> None:
+        self.series = series
+        self.bounds = series.bounds
+        self.counts = [0] * len(self.bounds)
+        self.total = 0.0
+        self.n = 0
+
+    def observe(self, value: float) -> None:
+        i = bisect_left(self.bounds, value)
+        if i < len(self.counts):
             self.counts[i] += 1
         self.total += value
         self.n += 1
 
     def flush(self) -> None:
-        if self.bounds is None:
-            for v in self.values:
-                self.child.observe(v)
-            self.values.clear()
-            return
         if not self.n:
             return
-        child = self.child
-        child._sum.inc(self.total)
-        buckets = child._buckets
         counts = self.counts
-        for i, c in enumerate(counts):
-            if c:
-                buckets[i].inc(c)
-                counts[i] = 0
+        self.series.add(counts, self.total)
+        for i in range(len(counts)):
+            counts[i] = 0
         self.total = 0.0
         self.n = 0
 
@@ -299,7 +372,7 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=registry,
         )
-        self.processing = Histogram(
+        self.processing = BatchedHistogram(
             "mailflow_event_processing_seconds", "Time spent in the detectors per event", buckets=PROCESSING_BUCKETS, registry=registry
         )
         self.consumer_lag = Gauge(
@@ -308,7 +381,7 @@ class Metrics:
         self.last_event_ts = Gauge(
             "mailflow_last_event_timestamp_seconds", "Event time of the last processed event", registry=registry
         )
-        self.detector_score = Histogram(
+        self.detector_score = BatchedHistogram(
             "mailflow_detector_score", "Detector scores in [0, 1]", ["detector"], buckets=SCORE_BUCKETS, registry=registry
         )
         self.active_alert_gauge = Gauge(
@@ -344,8 +417,8 @@ class Metrics:
         self._unrelated_mean: dict[str, float] = {}
         self._lag_partitions: set[str] = set()
         #: batched observers of the per-event histograms (flushed by :meth:`flush_batches`)
-        self.processing_batch = HistogramBatch(self.processing)
-        self.score_batches = {d: HistogramBatch(self.detector_score.labels(d)) for d in DETECTORS}
+        self.processing_batch = self.processing.batch()
+        self.score_batches = {d: self.detector_score.batch(d) for d in DETECTORS}
 
     # ------------------------------------------------------------- hot path API
     def rejected(self, reason: str) -> None:
@@ -401,6 +474,14 @@ class Metrics:
         t = _clip(template)
         self.template_bucket.labels(sender_label, t).set(observed)
         self.template_baseline.labels(sender_label, t).set(expected)
+
+    def forget_sender(self, sender: str) -> int:
+        """End every active-alert series of ``sender`` (its state was evicted); returns how many."""
+        active = self.active
+        keys = [k for k in active.open if k[1] == sender]
+        for detector, _, template in keys:
+            active.end(detector, sender, template)
+        return len(keys)
 
     def set_lag(self, lags: dict[int, int]) -> None:
         """Replace the per-partition lag series with ``lags`` (partition -> messages)."""

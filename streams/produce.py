@@ -24,7 +24,10 @@ import orjson
 
 from detectors.errors import ConfigError
 
-from .settings import TOPIC_RE
+from detectors.cli.progress import Progress
+from detectors.events import address_key
+
+from .settings import INPUT_TOPIC, LOCAL_BROKER, TOPIC_RE, parse_broker_url
 
 __all__ = [
     "main",
@@ -37,57 +40,11 @@ __all__ = [
     "DEFAULT_TOPIC",
 ]
 
-DEFAULT_BROKER = os.environ.get("MAILFLOW_BROKER", "kafka://127.0.0.1:9092")
-DEFAULT_TOPIC = "mail.outbound"
+DEFAULT_BROKER = os.environ.get("MAILFLOW_BROKER", LOCAL_BROKER)
+DEFAULT_TOPIC = INPUT_TOPIC
 
 
 # -- settings -------------------------------------------------------------------
-def parse_broker_url(url: str) -> list[str]:
-    """``kafka://h1:9092;h2:9092`` / ``h:p,h2:p2`` -> ``["h1:9092", "h2:9092"]``.
-
-    >>> parse_broker_url("kafka://127.0.0.1:9092")
-    ['127.0.0.1:9092']
-    >>> parse_broker_url("a:1;kafka://b:2,c")
-    ['a:1', 'b:2', 'c:9092']
-    >>> parse_broker_url("http://x:1")
-    Traceback (most recent call last):
-    ...
-    ValueError: unsupported scheme 'http' in 'http://x:1' (use kafka://host:port)
-    """
-    out: list[str] = []
-    parts = [p.strip() for p in re.split(r"[;,]", url or "") if p.strip()]
-    if not parts:
-        raise ValueError("empty broker URL")
-    for part in parts:
-        hostport = part
-        if "://" in part:
-            scheme, _, hostport = part.partition("://")
-            if scheme.lower() not in ("kafka", "tcp", "aiokafka"):
-                raise ValueError(f"unsupported scheme {scheme!r} in {url!r} (use kafka://host:port)")
-        hostport = hostport.rstrip("/")
-        if not hostport:
-            raise ValueError(f"no host in {url!r}")
-        if hostport.startswith("["):  # [ipv6]:port
-            host, _, rest = hostport[1:].partition("]")
-            port_s = rest[1:] if rest.startswith(":") else "9092"
-        elif hostport.count(":") == 1:
-            host, _, port_s = hostport.partition(":")
-        elif ":" not in hostport:
-            host, port_s = hostport, "9092"
-        else:
-            raise ValueError(f"cannot read host:port in {part!r}")
-        if not host or any(c.isspace() or c in "/?#@" for c in host):
-            raise ValueError(f"bad host {host!r} in {url!r}")
-        try:
-            port = int(port_s)
-        except ValueError:
-            raise ValueError(f"bad port {port_s!r} in {url!r}") from None
-        if not 0 < port < 65536:
-            raise ValueError(f"port {port} out of range in {url!r}")
-        out.append(f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
-    return out
-
-
 def validate(args: argparse.Namespace) -> list[str]:
     """Every problem with the settings, one line each (empty when fine)."""
     problems: list[str] = []
@@ -112,13 +69,6 @@ def validate(args: argparse.Namespace) -> list[str]:
 
 
 # -- keys -----------------------------------------------------------------------
-def _normalise_address(value: str) -> str:
-    a = value.strip()
-    if a.endswith(">") and "<" in a:
-        a = a[a.rindex("<") + 1 : -1].strip()
-    return a.lower()
-
-
 def sender_key(line: bytes) -> bytes | None:
     """The record key for one JSON Lines line: the normalised sender, or ``None``.
 
@@ -136,7 +86,7 @@ def sender_key(line: bytes) -> bytes | None:
     sender = obj.get("sender")
     if not isinstance(sender, str):
         return None
-    key = _normalise_address(sender)
+    key = address_key(sender)
     return key.encode("utf-8", "surrogatepass") if key else None
 
 
@@ -187,61 +137,6 @@ class RateLimiter:
         if delay > 0.0005:
             self._sleep(delay)
         self._next += self.interval
-
-
-def _fmt_duration(seconds: float) -> str:
-    seconds = int(max(0, seconds))
-    h, rem = divmod(seconds, 3600)
-    m, s = divmod(rem, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
-
-
-class Progress:
-    """A progress bar on a TTY (redrawn in place), plain lines otherwise."""
-
-    def __init__(self, total: int | None, stream: IO[str] | None = None, enabled: bool = True,
-                 label: str = "events", tty: bool | None = None, plain_every: float = 5.0) -> None:
-        self.total = total
-        self.stream = stream if stream is not None else sys.stderr
-        self.enabled = enabled
-        self.label = label
-        self.tty = self.stream.isatty() if tty is None else tty
-        self.interval = 0.2 if self.tty else plain_every
-        self.start = time.monotonic()
-        self._last = self.start
-        self.count = 0
-
-    def update(self, count: int, force: bool = False) -> None:
-        self.count = count
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if not force and now - self._last < self.interval:
-            return
-        self._last = now
-        self.stream.write(("\r\x1b[K" if self.tty else "") + self.render(now) + ("" if self.tty else "\n"))
-        self.stream.flush()
-
-    def render(self, now: float | None = None) -> str:
-        now = time.monotonic() if now is None else now
-        elapsed = max(1e-9, now - self.start)
-        rate = self.count / elapsed
-        if self.total:
-            frac = min(1.0, self.count / self.total)
-            width = 24
-            filled = int(frac * width)
-            bar = "#" * filled + "." * (width - filled)
-            eta = _fmt_duration((self.total - self.count) / rate) if rate > 0 else "?"
-            return (f"[{bar}] {self.count:,}/{self.total:,} {self.label} {frac:6.1%}  "
-                    f"{rate:,.0f} {self.label}/s  ETA {eta}")
-        return f"{self.count:,} {self.label}  {rate:,.0f} {self.label}/s  elapsed {_fmt_duration(elapsed)}"
-
-    def close(self) -> None:
-        if self.enabled:
-            self.update(self.count, force=True)
-            if self.tty:
-                self.stream.write("\n")
-                self.stream.flush()
 
 
 # -- Kafka ----------------------------------------------------------------------

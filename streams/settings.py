@@ -19,7 +19,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 from detectors.errors import ConfigError
 
-__all__ = ["WorkerSettings", "build_parser", "parse_settings", "ENV_PREFIX", "SECURITY_PROTOCOLS", "SASL_MECHANISMS"]
+__all__ = ["WorkerSettings", "build_parser", "parse_settings", "parse_broker_url", "ENV_PREFIX", "SECURITY_PROTOCOLS",
+           "SASL_MECHANISMS", "INPUT_TOPIC", "ALERTS_TOPIC", "DLQ_TOPIC", "LOCAL_BROKER"]
 
 ENV_PREFIX = "MAILFLOW_"
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
@@ -29,7 +30,60 @@ LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 #: A valid Kafka topic name.
 TOPIC_RE = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
 _DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z0-9-]{1,63}$")
-_HOSTPORT_RE = re.compile(r"^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$")
+
+#: The topics' default names: the one place every command (worker, produce, demo,
+#: taps, guard) takes them from (../shared/CONTRACT.md fixes them).
+INPUT_TOPIC = "mail.outbound"
+ALERTS_TOPIC = "mail.alerts"
+DLQ_TOPIC = "mail.outbound.dlq"
+#: The broker a command uses when none is given.
+LOCAL_BROKER = "kafka://localhost:9092"
+
+
+def parse_broker_url(url: str) -> list[str]:
+    """``kafka://h1:9092;h2:9092`` / ``h:p,h2:p2`` -> ``["h1:9092", "h2:9092"]``.
+
+    >>> parse_broker_url("kafka://127.0.0.1:9092")
+    ['127.0.0.1:9092']
+    >>> parse_broker_url("a:1;kafka://b:2,c")
+    ['a:1', 'b:2', 'c:9092']
+    >>> parse_broker_url("http://x:1")
+    Traceback (most recent call last):
+    ...
+    ValueError: unsupported scheme 'http' in 'http://x:1' (use kafka://host:port)
+    """
+    out: list[str] = []
+    parts = [p.strip() for p in re.split(r"[;,]", url or "") if p.strip()]
+    if not parts:
+        raise ValueError("empty broker URL")
+    for part in parts:
+        hostport = part
+        if "://" in part:
+            scheme, _, hostport = part.partition("://")
+            if scheme.lower() not in ("kafka", "tcp", "aiokafka"):
+                raise ValueError(f"unsupported scheme {scheme!r} in {url!r} (use kafka://host:port)")
+        hostport = hostport.rstrip("/")
+        if not hostport:
+            raise ValueError(f"no host in {url!r}")
+        if hostport.startswith("["):  # [ipv6]:port
+            host, _, rest = hostport[1:].partition("]")
+            port_s = rest[1:] if rest.startswith(":") else "9092"
+        elif hostport.count(":") == 1:
+            host, _, port_s = hostport.partition(":")
+        elif ":" not in hostport:
+            host, port_s = hostport, "9092"
+        else:
+            raise ValueError(f"cannot read host:port in {part!r}")
+        if not host or any(c.isspace() or c in "/?#@" for c in host):
+            raise ValueError(f"bad host {host!r} in {url!r}")
+        try:
+            port = int(port_s)
+        except ValueError:
+            raise ValueError(f"bad port {port_s!r} in {url!r}") from None
+        if not 0 < port < 65536:
+            raise ValueError(f"port {port} out of range in {url!r}")
+        out.append(f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
+    return out
 
 
 @dataclass(frozen=True)
@@ -40,13 +94,13 @@ class WorkerSettings:
     ``MAILFLOW_FIELD_NAME`` (see :data:`_SPECS`).
     """
 
-    broker: str = "kafka://localhost:9092"
+    broker: str = LOCAL_BROKER
     metrics_port: int = 9108  # 0: do not serve /metrics
     metrics_host: str = "0.0.0.0"
     app_id: str = "mailflow-sentinel"  # also the Kafka consumer group id
-    input_topic: str = "mail.outbound"
-    alerts_topic: str = "mail.alerts"
-    dlq_topic: str = "mail.outbound.dlq"
+    input_topic: str = INPUT_TOPIC
+    alerts_topic: str = ALERTS_TOPIC
+    dlq_topic: str = DLQ_TOPIC
     dead_letter_max_bytes: int = 960 * 1024  # larger dead letters are stored truncated (streams.deadletter)
     partitions: int = 8
     replication_factor: int = 1
@@ -74,17 +128,21 @@ class WorkerSettings:
     ssl_cafile: str | None = None
     ssl_certfile: str | None = None
     ssl_keyfile: str | None = None
+    #: The detector settings the environment gave (``MAILFLOW_DETECTOR_*``), read by
+    #: :func:`detectors.config.settings_from_env` from the environment passed to
+    #: :func:`parse_settings`.
+    detector_env: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     # ------------------------------------------------------------------ derived
     @property
     def broker_urls(self) -> list[str]:
         """The broker as a list of ``kafka://host:port`` URLs (Faust's form)."""
-        return [_as_url(part) for part in self.broker.split(",") if part.strip()]
+        return ["kafka://" + hp for hp in self.bootstrap_servers]
 
     @property
     def bootstrap_servers(self) -> list[str]:
         """The broker as ``host:port`` entries (aiokafka's form)."""
-        return [u.split("://", 1)[1] for u in self.broker_urls]
+        return parse_broker_url(self.broker)
 
     def ssl_context(self) -> ssl.SSLContext | None:
         """An SSL context for ``SSL``/``SASL_SSL``, else ``None``."""
@@ -120,11 +178,7 @@ class WorkerSettings:
         environment, exactly as for ``mailflow replay``, so both run the same detectors
         with the same settings.
         """
-        from detectors.cli.common import ENV_PREFIX
-
-        out: dict[str, Any] = {
-            k[len(ENV_PREFIX):].lower(): v for k, v in os.environ.items() if k.startswith(ENV_PREFIX)
-        }
+        out: dict[str, Any] = dict(self.detector_env)
         if self.internal_domains:
             out["internal_domains"] = list(self.internal_domains)
         return out
@@ -146,15 +200,10 @@ class WorkerSettings:
     def problems(self) -> list[str]:
         """Every problem with these settings, one line each (empty when valid)."""
         p: list[str] = []
-        urls = [part.strip() for part in self.broker.split(",")]
-        if not self.broker.strip() or not all(urls):
-            p.append(f"broker: {self.broker!r} is not a broker URL (kafka://host:port[,host:port])")
-        else:
-            for part in urls:
-                hp = part.split("://", 1)[1] if "://" in part else part
-                scheme = part.split("://", 1)[0] if "://" in part else "kafka"
-                if scheme != "kafka" or not _HOSTPORT_RE.match(hp) or not (0 < int(hp.rsplit(":", 1)[1]) < 65536):
-                    p.append(f"broker: {part!r} is not of the form kafka://host:port")
+        try:
+            parse_broker_url(self.broker)
+        except ValueError as exc:
+            p.append(f"broker: {exc}")
         if not 0 <= self.metrics_port <= 65535:
             p.append(f"metrics_port: {self.metrics_port} is not a port number (0-65535; 0 disables /metrics)")
         if not self.metrics_host:
@@ -233,11 +282,6 @@ class WorkerSettings:
         problems = self.problems()
         if problems:
             raise ConfigError(problems)
-
-
-def _as_url(part: str) -> str:
-    part = part.strip()
-    return part if "://" in part else f"kafka://{part}"
 
 
 # ---------------------------------------------------------------------------
@@ -361,7 +405,9 @@ def parse_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | N
         except (TypeError, ValueError):
             kind = {int: "an integer", float: "a number", _bool: "true or false"}.get(conv, "valid")
             problems.append(f"{name}: {value!r} (from {source}) is not {kind}")
-    settings = WorkerSettings(**values)
+    from detectors.config import settings_from_env
+
+    settings = WorkerSettings(**values, detector_env=settings_from_env(env))
     problems += settings.problems()
     problems += _detector_problems(settings)
     if problems:

@@ -12,7 +12,7 @@ def broker():
     Tests that use it are marked ``@pytest.mark.broker``; each uses its own
     topics and app id, so they never see each other's records.
     """
-    from streams.broker import BrokerError, TansuBroker
+    from streams.demo.broker import BrokerError, TansuBroker
 
     try:
         b = TansuBroker()
@@ -28,6 +28,6 @@ def broker():
 @pytest.fixture(scope="session")
 def free_port():
     """A function returning a free loopback TCP port."""
-    from streams.broker import free_port as _free_port
+    from streams.demo.broker import free_port as _free_port
 
     return _free_port

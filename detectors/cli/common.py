@@ -6,16 +6,14 @@ import argparse
 import json
 import os
 import sys
-import time
 from typing import IO
 
-from ..config import SentinelConfig
+from ..config import ENV_PREFIX, SentinelConfig, settings_from_env
 from ..errors import ConfigError
 
-__all__ = ["add_detector_options", "config_from_args", "open_input", "Progress", "ENV_PREFIX"]
+__all__ = ["add_detector_options", "config_from_args", "open_input", "ENV_PREFIX"]
 
 #: Detector settings can also come from the environment: MAILFLOW_DETECTOR_<FIELD>.
-ENV_PREFIX = "MAILFLOW_DETECTOR_"
 
 
 def add_detector_options(p: argparse.ArgumentParser) -> None:
@@ -30,14 +28,8 @@ def add_detector_options(p: argparse.ArgumentParser) -> None:
 
 def config_from_args(args: argparse.Namespace, environ: dict | None = None) -> SentinelConfig:
     """Settings from, in rising priority: defaults, environment, --config file, flags."""
-    env = os.environ if environ is None else environ
-    values: dict = {}
+    values: dict = settings_from_env(os.environ if environ is None else environ)
     problems: list[str] = []
-    for k, v in env.items():
-        if k.startswith(ENV_PREFIX):
-            values[k[len(ENV_PREFIX):].lower()] = v
-    if env.get("MAILFLOW_INTERNAL_DOMAINS"):
-        values["internal_domains"] = env["MAILFLOW_INTERNAL_DOMAINS"]
     if getattr(args, "config", None):
         try:
             with open(args.config, "rb") as fh:
@@ -70,31 +62,3 @@ def open_input(path: str) -> IO[bytes]:
     if os.path.isdir(path):
         raise IsADirectoryError(21, "is a directory", path)
     return open(path, "rb")
-
-
-class Progress:
-    """Progress lines on standard error every ``every`` seconds (long inputs only)."""
-
-    def __init__(self, label: str, total_bytes: int | None = None, every: float = 2.0, enabled: bool = True) -> None:
-        self.label = label
-        self.total = total_bytes
-        self.every = every
-        self.enabled = enabled
-        self.start = time.perf_counter()
-        self._next = self.start + every
-
-    def tick(self, count: int, done_bytes: int | None = None) -> None:
-        now = time.perf_counter()
-        if not self.enabled or now < self._next:
-            return
-        self._next = now + self.every
-        rate = count / max(now - self.start, 1e-9)
-        pct = ""
-        if self.total and done_bytes is not None:
-            pct = f" ({100.0 * done_bytes / self.total:.0f}%)"
-        print(f"{self.label}: {count:,} events{pct}, {rate:,.0f}/s", file=sys.stderr, flush=True)
-
-    @property
-    def elapsed(self) -> float:
-        return time.perf_counter() - self.start
-

@@ -11,7 +11,8 @@ from collections import Counter
 
 import orjson
 
-from .common import Progress, add_detector_options, config_from_args, open_input
+from .common import add_detector_options, config_from_args, open_input
+from .progress import Progress
 from ..errors import ConfigError, EventRejected
 from ..events import parse_event
 from ..pipeline import Sentinel
@@ -79,7 +80,7 @@ def replay(lines, sentinel: Sentinel, out, dead_letter=None, progress: Progress 
             alerts[(a.detector, a.severity)] += 1
             write(a.to_json() + b"\n")
         if progress is not None and not (n & 1023):
-            progress.tick(n, done)
+            progress.update(n, done)
     return {"events": n, "processed": processed, "duplicates": dups, "rejected": dict(rejected),
             "alerts": {f"{d}/{s}": k for (d, s), k in sorted(alerts.items())}}
 
@@ -114,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as exc:
             print(f"mailflow replay: cannot write {args.dead_letter}: {exc.strerror or exc}", file=sys.stderr)
             return 1
-    progress = Progress("replay", total, enabled=not args.no_progress)
+    progress = Progress(total, enabled=not args.no_progress, plain_every=2.0)
     out = sys.stdout.buffer
     try:
         stats = replay(fh, Sentinel(cfg), out, dl, progress)

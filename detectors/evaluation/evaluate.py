@@ -28,6 +28,7 @@ from ..alerts import Alert, rfc3339
 from ..config import SentinelConfig
 from ..events import parse_event
 from ..pipeline import Sentinel
+from .matching import Label, attribute, first_detection, parse_labels
 
 __all__ = ["main", "evaluate_scenario", "ScenarioResult", "IncidentResult", "FalseEpisode", "WORLDS",
            "TUNING_SEEDS", "HELD_OUT_SEEDS", "world_of"]
@@ -125,17 +126,24 @@ class ScenarioResult:
         return len(self.false) / self.weeks
 
 
-def _first(alerts: list[Alert], pos: dict[str, int]) -> Alert | None:
-    best = None
-    for a in alerts:
-        if a.event_ids and a.event_ids[0] in pos and (best is None or pos[a.event_ids[0]] < pos[best.event_ids[0]]):
-            best = a
-    return best
-
-
 def evaluate_scenario(scenario: str, seed: int, days: float | None = None, scale: float = 1.0,
                       config: SentinelConfig | None = None) -> ScenarioResult:
-    """Replay one scenario of its world through a fresh :class:`Sentinel`; score against its labels."""
+    """Replay one scenario of its world through a fresh :class:`Sentinel`; score against its labels.
+
+    Parameters
+    ----------
+    scenario
+        A scenario of one of the :data:`WORLDS`.
+    seed
+        The simulator's seed.
+    days
+        Simulated days (default: the world's).
+    scale
+        Traffic scale.
+    config
+        Detector settings (default: the world's internal domains and time zone).
+
+    """
     world = world_of(scenario)
     if world is None:
         raise ValueError(f"unknown scenario {scenario!r}")
@@ -151,47 +159,34 @@ def evaluate_scenario(scenario: str, seed: int, days: float | None = None, scale
         alerts.extend(sentinel.process_one(parse_event(raw)).alerts)
     elapsed = time.perf_counter() - t0
     res = ScenarioResult(scenario, seed, len(events), float(labels.get("days", days)), elapsed, world)
-    quiet = cfg.episode_quiet_seconds
+    _score(res, parse_labels(labels), alerts, cfg.episode_quiet_seconds)
+    return res
 
-    explained: set[int] = set()
-    for inc in labels.get("incidents", []):
-        ids = inc["event_ids"]
-        pos = {eid: i for i, eid in enumerate(ids)}
-        mine = [a for a in alerts if a.sender == inc["sender"]]
-        first = _first(mine, pos)
-        page = _first([a for a in mine if a.severity == "critical"], pos)
-        for i, a in enumerate(alerts):
-            if a.sender == inc["sender"] and inc["start_ts"] - 1 <= a.ts <= inc["end_ts"] + quiet:
-                explained.add(i)
+
+def _score(res: ScenarioResult, labels: list[Label], alerts: list[Alert], quiet: float) -> None:
+    """Fill ``res`` with each incident's detection and the false alert episodes, by the rule of
+    :mod:`~detectors.evaluation.matching`."""
+    incidents = [lb for lb in labels if not lb.benign]
+    negatives = [lb for lb in labels if lb.benign]
+    for inc in incidents:
+        first = first_detection(inc, alerts)
+        page = first_detection(inc, [a for a in alerts if a.severity == "critical"])
         res.incidents.append(IncidentResult(
-            inc["name"], inc["sender"], len(ids), first is not None,
-            pos[first.event_ids[0]] if first else None,
-            first.detector if first else None,
-            (first.ts - inc["start_ts"]) if first else None,
-            pos[page.event_ids[0]] if page else None,
-            page.detector if page else None,
+            inc.name, inc.sender, len(inc.event_ids), first is not None,
+            first[1] if first else None,
+            first[0].detector if first else None,
+            (first[0].ts - inc.start) if first else None,
+            page[1] if page else None,
+            page[0].detector if page else None,
         ))
-
-    negatives = labels.get("negatives", [])
-    neg_ids = [(neg, set(neg["event_ids"])) for neg in negatives]
     for neg in negatives:
-        if neg["name"] not in res.negatives:
-            res.negatives.append(neg["name"])
-
-    def cause(a: Alert) -> str:
-        first_id = a.event_ids[0] if a.event_ids else None
-        for neg, ids in neg_ids:
-            if first_id in ids:
-                return neg["name"]
-        for neg, _ in neg_ids:
-            if neg.get("sender") and neg["sender"] == a.sender and neg["start_ts"] <= a.ts <= neg["end_ts"] + quiet:
-                return neg["name"]
-        return f"unlabelled {a.sender}"
+        if neg.name not in res.negatives:
+            res.negatives.append(neg.name)
 
     open_eps: dict[tuple, tuple[float, int]] = {}  # (detector, sender, template) -> (last ts, index in res.false)
-    for i, a in enumerate(alerts):
-        if i in explained:
-            continue
+    for a in alerts:
+        if attribute(incidents, a, quiet) is not None:
+            continue  # explained by an incident
         k = (a.detector, a.sender, a.template)
         prev = open_eps.get(k)
         if prev is not None and a.ts - prev[0] <= quiet:
@@ -200,13 +195,14 @@ def evaluate_scenario(scenario: str, seed: int, days: float | None = None, scale
                 res.false[prev[1]].severity = "critical"
             continue
         open_eps[k] = (a.ts, len(res.false))
-        res.false.append(FalseEpisode(a.detector, a.severity, a.sender, a.template, a.ts, cause(a)))
+        neg = attribute(negatives, a, quiet)
+        res.false.append(FalseEpisode(a.detector, a.severity, a.sender, a.template, a.ts,
+                                      neg.name if neg is not None else f"unlabelled {a.sender}"))
     for f in res.false:
         if not f.cause.startswith("unlabelled "):
             target = res.negatives_alerted if f.severity == "critical" else res.negatives_warned
             if f.cause not in target:
                 target.append(f.cause)
-    return res
 
 
 def _table(rows: list[list[str]]) -> str:

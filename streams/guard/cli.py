@@ -96,9 +96,9 @@ def parse_guard_settings(argv: Sequence[str] | None = None, env: Mapping[str, st
         problems.append("nothing to serve: give --policy-listen and/or --milter-listen")
     from detectors.config import SentinelConfig
 
-    from detectors.cli.common import ENV_PREFIX as DETECTOR_ENV
+    from detectors.config import settings_from_env
 
-    detector_settings = {k[len(DETECTOR_ENV):].lower(): v for k, v in env.items() if k.startswith(DETECTOR_ENV)}
+    detector_settings = settings_from_env(env)
     quiet_default = float(SentinelConfig.from_mapping(detector_settings).episode_quiet_seconds)
     quiet = pick("quiet_seconds", float, quiet_default)
     lookback = pick("lookback", float, quiet)

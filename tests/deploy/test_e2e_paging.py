@@ -129,7 +129,7 @@ def binaries():
     alertmanager = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
     if not (prometheus and alertmanager):
         pytest.skip("Prometheus/Alertmanager servers are not installed (run `make servers`)")
-    for mod in ("streams.broker", "streams.worker", "detectors.sim.shop", "kafka"):
+    for mod in ("streams.demo.broker", "streams.worker", "detectors.sim.shop", "kafka"):
         try:
             __import__(mod)
         except ImportError as exc:
@@ -175,7 +175,7 @@ def webhook():
 @pytest.fixture(scope="module")
 def e2e_broker(binaries):
     """A broker of its own: the topic names of the contract, no other test's records."""
-    from streams.broker import TansuBroker
+    from streams.demo.broker import TansuBroker
 
     with TansuBroker() as b:
         yield b

@@ -18,7 +18,7 @@ from river.base import AnomalyDetector
 
 import detectors
 
-EXPECTED_AT_LEAST = {"VolumeSpike", "FanOut", "ReplyRelay", "SensitiveRequest"}
+EXPECTED_AT_LEAST = {"VolumeSpike", "FanOut", "ReplyRelay", "SensitiveRequest", "MailLoop", "TemplateNovelty"}
 
 
 def _discover() -> list[type]:
@@ -161,3 +161,14 @@ def test_docstring_has_examples(cls):
     doc = inspect.getdoc(cls) or ""
     assert "Examples\n--------" in doc
     assert ">>>" in doc.split("Examples\n--------", 1)[1]
+
+
+def test_every_detector_of_the_pipeline_has_a_rule_and_a_class_here():
+    """Adding a detector is one class (covered above by discovery) plus one rule: the
+    pipeline's detector steps are exactly the policy's rules."""
+    from detectors.alerts import DETECTORS
+    from detectors.pipeline import Sentinel
+    from detectors.policy import _RULES
+
+    steps = [f.__name__.lstrip("_") for f in Sentinel()._detectors]
+    assert sorted(steps) == sorted(DETECTORS) == sorted(_RULES)

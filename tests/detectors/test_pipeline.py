@@ -522,3 +522,42 @@ def test_human_mail_is_keyed_by_subject_and_every_message_scanned():
                                     subject="Re: your ticket 4411", body=body), st))
     assert len({o.template for o in outs}) == 1 and outs[0].template.startswith("h:")
     assert "sensitive_request" in outs[5].scores and "sensitive_request" not in outs[4].scores
+
+
+# ---------------------------------------------------------------------------
+# the structure: process() is its steps; the detectors are reached through River's protocol
+
+
+def test_process_reads_as_its_steps():
+    import ast
+    import inspect
+    import textwrap
+
+    src = textwrap.dedent(inspect.getsource(Sentinel.process))
+    fn = ast.parse(src).body[0]
+    assert len(fn.body) - 1 <= 20  # statements, the docstring left out
+    called = {n.func.attr for n in ast.walk(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)}
+    assert {"_dedup", "_key", "_kind", "_bucket", "_recipients", "_raise", "expire"} <= called
+
+
+def test_volume_spike_learns_a_gap_through_learn_one():
+    from detectors.volume import VolumeSpike
+
+    a, b = VolumeSpike(), VolumeSpike()
+    for i in range(60):
+        a.learn_one({"value": 5 + i % 3, "ts": T0 + 300 * i, "gap": i % 4})
+        b.learn_one({"value": 5 + i % 3, "ts": T0 + 300 * i})
+        b.learn_gap(i % 4)
+    assert pickle.dumps(a) == pickle.dumps(b)
+    a.learn_one({"value": 1, "gap": "x"})  # a malformed gap is ignored
+    assert a.n_learned == b.n_learned + 1
+
+
+def test_fanout_learn_one_keeps_counts_as_observe_did():
+    from detectors.fanout import FanOut
+
+    a, b = FanOut(), FanOut()
+    for u in (1, 0, 2, 7, 1):
+        a.learn_one({"unrelated": u})
+        b.observe(u)
+    assert a.__dict__ == b.__dict__ and type(a.usual) is type(b.usual)

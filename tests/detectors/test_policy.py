@@ -95,3 +95,9 @@ def test_fanout_and_relays_are_harm():
     sev, harm = P.decide("fanout", 0.7, Facts(unrelated=4, automated=True, categories=ID, request="new"))
     assert sev == "critical" and set(harm) == {"exposed_customers", "new_sensitive_request"}
     assert P.decide("reply_relay", 0.9, Facts(unrelated=3)) == ("critical", ("relayed_attachments",))
+
+
+def test_one_rule_per_detector_and_no_rule_for_an_unknown_one():
+    from detectors.policy import _RULES
+
+    assert set(_RULES) == set(DETECTORS)

@@ -112,6 +112,6 @@ def test_kill_before_the_first_commit_survivor_reads_the_taken_over_partitions(k
     At the takeover, a fetch in flight returned their records while the recovery was pausing
     them; the bulk drain dropped them, and Faust's seek back to the committed offsets is a
     no-op where nothing is committed, so the survivor read nothing more from them until the
-    drain seeked them back itself (``streams.agents.rewind_dropped``).
+    drain seeked them back itself (``streams.seam.rewind_dropped``).
     """
     run_kill(kafka, tmp_path, committed_first=False)

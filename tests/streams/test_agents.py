@@ -205,10 +205,11 @@ def test_bulk_acks_commit_the_same_offsets_as_faust_per_message_acks(mapp):
     from faust.types import TP
     from faust.types.tuples import Message
 
-    from streams.agents import ack_offsets
+    from streams.seam import BulkConsumer, ack_offsets
 
     consumer = mapp.app.consumer
-    assert mapp.processor.consumer is consumer  # the bulk reader acks on the app's consumer
+    assert isinstance(consumer, BulkConsumer)  # the seam's consumer, chosen by its transport
+    assert consumer.bulk_sink() is not None and consumer.bulk_sink()[0] is mapp.processor
     mapp.app.topics.add(mapp.topics.input)
     asyncio.run(mapp.app.topics._update_indices())
     topic = mapp.topics.input.get_topic_name()
@@ -243,3 +244,93 @@ def test_offset_reset_events_are_processed_and_counted_not_dropped(mapp):
     assert sample(mapp, "mailflow_events_duplicate_total") == 5
     assert sample(mapp, "mailflow_offset_resets_total") == 1
     assert mapp.table.data["care@example.com"].n_events == 50
+
+
+# ---------------------------------------------------------------- plain Python, fakes only
+
+class FakeStore:
+    """A dict-backed :class:`streams.agents.Store`."""
+
+    copies = False
+
+    def __init__(self):
+        self.data, self.changelog = {}, []
+
+    def get(self, key, count_refused=True):
+        return self.data.get(key)
+
+    def contains_object(self, key, obj):
+        return self.data.get(key) is obj
+
+    def put(self, key, value, partition):
+        self.data[key] = value
+
+    def delete(self, key, partition):
+        self.data.pop(key, None)
+
+    def send_changelog(self, partition, key, value, **kw):
+        self.changelog.append((partition, key))
+        return None
+
+    def items(self):
+        return iter(list(self.data.items())), {}
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = T0 + 100.0
+        self.mono = 0.0
+
+    def time(self):
+        return self.now
+
+    def monotonic(self):
+        return self.mono
+
+
+def test_the_batch_processor_is_plain_python_with_fakes():
+    from detectors.config import SentinelConfig
+    from detectors.pipeline import Sentinel
+    from streams.agents import BatchProcessor, Outputs, ProcessorConfig
+    from streams.metrics import Metrics
+
+    cfg = SentinelConfig.from_mapping({"internal_domains": ["example.com"]})
+    store, clock, alerts, dlq, acked, failures = FakeStore(), FakeClock(), [], [], [], []
+
+    async def send_dead_letter(**kw):
+        dlq.append(kw)
+
+    proc = BatchProcessor(
+        sentinel=Sentinel(cfg), store=store, outputs=Outputs(send_alert=lambda **kw: alerts.append(kw),
+                                                             send_dead_letter=send_dead_letter),
+        metrics=Metrics(CollectorRegistry()), clock=clock,
+        config=ProcessorConfig(max_event_bytes=cfg.max_event_bytes, max_recipients=cfg.max_recipients,
+                               state_flush_interval=10.0),
+        ack=acked.extend, on_failure=lambda msgs, exc: failures.append(exc), assigned_partitions=lambda: {0},
+    )
+    msgs = [fake_event(blast_event(i), offset=i).message for i in range(6)] + [fake_event(b"{bad", offset=6).message]
+    asyncio.run(proc.handle_reliably(msgs))
+    proc.defer_acks([("tp0", range(0, 7))])
+    assert acked == [] and store.changelog == []  # not due yet: the flush interval has not passed
+    clock.mono += 11.0
+    assert proc.flush_due()
+    proc.flush_states()
+    assert acked == [("tp0", range(0, 7))] and store.changelog == [(0, "care@example.com")]
+    assert store.data["care@example.com"].n_events == 6
+    assert alerts and alerts[0]["key"] == b"care@example.com"
+    assert len(dlq) == 1 and failures == []
+    # open episodes come from the sentinel: after the quiet period they end and the index empties
+    assert proc.partition_of == {"care@example.com": 0}
+    proc.watermark += 10 * cfg.episode_quiet_seconds
+    assert proc.expire() >= 1
+    assert proc.partition_of == {}
+    assert proc.rebuild() == 0  # nothing open any more
+
+
+def test_the_agents_module_imports_no_faust():
+    import subprocess
+    import sys
+
+    code = ("import sys, streams.agents; bad = sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('faust', 'mode', 'aiokafka', 'streams.app')); assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=str(__import__("pathlib").Path(__file__).resolve().parents[2]))

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from streams.broker import BrokerError, TansuBroker, fetch_metadata
+from streams.demo.broker import BrokerError, TansuBroker, fetch_metadata
 
 pytestmark = pytest.mark.broker
 
@@ -127,7 +127,7 @@ def test_no_orphan_when_parent_goes(how):
     script = textwrap.dedent(
         """
         import sys, time
-        from streams.broker import TansuBroker
+        from streams.demo.broker import TansuBroker
         b = TansuBroker().start()
         print(b.pid, flush=True)
         if sys.argv[1] == "exit":

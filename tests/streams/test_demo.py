@@ -12,7 +12,10 @@ import time
 
 import pytest
 
-from streams.demo import Incident, Scenario, Style, format_alert, verdict
+from detectors.evaluation.matching import Label
+from streams.demo.console import Style, format_alert
+from streams.demo.scenario import Scenario
+from streams.demo.verdict import verdict
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RAMP = "orders@example.com"
@@ -80,7 +83,7 @@ class DemoRun:
 
 
 def _free_port() -> int:
-    from streams.broker import free_port
+    from streams.demo.broker import free_port
 
     return free_port()
 
@@ -160,19 +163,23 @@ def test_format_alert_colour_and_plain():
     assert "\x1b[1;33mWARNING" in format_alert(dict(a, severity="warning"), Style(True))
 
 
-def test_verdict():
+def _scenario() -> Scenario:
     import orjson
 
     recs = [(1000.0 + i, b"care@example.com", orjson.dumps({"event_id": f"b{i}", "ts": 1000 + i})) for i in range(10)]
     recs += [(1000.0 + i, b"orders@example.com", orjson.dumps({"event_id": f"o{i}", "ts": 1000 + i})) for i in range(5)]
-    sc = Scenario(
+    return Scenario(
         records=sorted(recs),
-        incidents=[
-            Incident("id-request-blast", "care@example.com", 1000, 1009, event_ids={f"b{i}" for i in range(10)}),
-            Incident("launch-ramp", RAMP, 1000, 1004, event_ids={f"o{i}" for i in range(5)}, benign=True),
+        labels=[
+            Label("id-request-blast", "care@example.com", 1000, 1009, tuple(f"b{i}" for i in range(10))),
+            Label("launch-ramp", RAMP, 1000, 1004, tuple(f"o{i}" for i in range(5)), benign=True),
         ],
         launch_start=0.0,
     )
+
+
+def test_verdict():
+    sc = _scenario()
     alert = {"ts": "1970-01-01T00:16:43Z", "detector": "sensitive_request", "sender": "care@example.com",
              "event_ids": ["b3", "b1"]}
     v = verdict(sc, [alert], Style(False))
@@ -183,3 +190,25 @@ def test_verdict():
     assert not v.ok and "1 alert(s) fired on legitimate traffic (template_spike x1)" in "\n".join(v.lines)
     v = verdict(sc, [], Style(False))
     assert not v.ok and "MISSED" in "\n".join(v.lines)
+
+
+def test_verdict_matches_alerts_as_evaluate_does():
+    """The shared rule: caught only by an alert its own messages raised; the sender's other alerts
+    while the incident lasts (and the quiet period after) are the incident's, not "other"."""
+    sc = _scenario()
+    # raised by mail outside the incident, though its sample names incident messages: not a catch
+    sampled = {"ts": 1003, "detector": "template_spike", "sender": "care@example.com", "event_ids": ["x1", "b2"]}
+    v = verdict(sc, [sampled], Style(False))
+    text = "\n".join(v.lines)
+    assert not v.ok and "MISSED" in text and "other alert" not in text  # inside the window: the incident's
+    caught = {"ts": 1005, "detector": "sensitive_request", "sender": "care@example.com", "event_ids": ["b5"]}
+    v = verdict(sc, [sampled, caught], Style(False))
+    text = "\n".join(v.lines)
+    assert v.ok and "by sensitive_request, template_spike (2 alerts)" in text
+    assert "6 of its 10 messages went out before the first alert" in text
+    late = {"ts": 1009 + 3601, "detector": "fanout", "sender": "care@example.com", "event_ids": ["x2"]}
+    stranger = {"ts": 1005, "detector": "fanout", "sender": "x@example.org", "event_ids": ["y1"]}
+    text = "\n".join(verdict(sc, [caught, late, stranger], Style(False), quiet=3600).lines)
+    assert "(1 alert)" in text and "2 other alert(s)" in text and "fanout/x@example.org" in text
+    v = verdict(sc, [caught], Style(False), sent_until=999.0)
+    assert "not reached" in "\n".join(v.lines)

