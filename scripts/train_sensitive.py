@@ -16,7 +16,7 @@ lexicons and clause rules extended after a first look at dev5 and dev6), so
 the combined figure is optimistic for those folds; the scorer-alone figure is
 honest.
 
-heldout.jsonl and heldout2.jsonl (the judges) are never read.
+heldout.jsonl, heldout2.jsonl and heldout3.jsonl (the judges) are never read.
 """
 
 from __future__ import annotations

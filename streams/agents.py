@@ -330,14 +330,6 @@ class BatchProcessor:
 
     def handle_messages(self, messages: Sequence[Any]) -> None:
         """Process a batch of Kafka messages (``value``, ``key``, ``topic``, ``partition``, ``offset``)."""
-        sentinel = self.sentinel
-        m = self.metrics
-        process = sentinel.process
-        store = self.store
-        perf = time.perf_counter
-        max_bytes, max_recipients = self.max_bytes, self.max_recipients
-        horizon = self.clock.time() + self.max_skew  # later event times do not move the watermark
-        future = 0
         # sender -> [state, partition, processed, unrelated_sum, dirty, {template: volume}]
         touched: dict[str, list] = {}
         # restore points: the events applied in this batch (for a sender whose event fails)
@@ -345,43 +337,52 @@ class BatchProcessor:
         self._batch = (touched, applied)
         copies = self._store_copies
         if copies is None:
-            copies = self._store_copies = bool(store.copies)
+            copies = self._store_copies = bool(self.store.copies)
         bases = None if copies else self._bases
-        processed = duplicates = late = 0
+        counts, max_ts, alerts_out, ended_out = self._process_events(messages, touched, applied, bases)
+        # ---- once per batch: emit, persist, count
+        now = self.clock.time()
+        self._emit_outcomes(alerts_out, ended_out, touched, now)
+        self._persist_touched(touched)
+        self._count_batch(*counts)
+        self._advance_watermark(max_ts, now)
+        if touched:
+            self.track_senders(touched)
+        if bases is not None and applied:
+            # the memory store: events since each sender's last changelog write (see restore_state)
+            self._since_batches.append(applied)
+
+    def _process_events(self, messages: Sequence[Any], touched: dict[str, list],
+                        applied: list[tuple[str, Any, int, int]], bases: Any) -> tuple:
+        """The per-event pass of :meth:`handle_messages` (decode, score, tally; nothing emitted or written):
+        ``((processed, duplicates, late, resets, future), max_ts, alerts_out, ended_out)``."""
+        process = self.sentinel.process
+        perf = time.perf_counter
+        max_bytes, max_recipients = self.max_bytes, self.max_recipients
+        horizon = self.clock.time() + self.max_skew  # later event times do not move the watermark
+        future = processed = duplicates = late = 0
         resets: list[tuple[int, int]] = []  # (partition, offset) where a sender's offsets went back
         max_ts = None
-        proc_time = m.processing_batch.observe
-        score = m.scores_batched
+        proc_time = self.metrics.processing_batch.observe
+        score = self.metrics.scores_batched
         alerts_out: list[tuple[Any, int]] = []
         ended_out: list[Any] = []
         for msg in messages:
             value = msg.value
             try:
                 e = parse_event(value if value is not None else b"", max_bytes=max_bytes, max_recipients=max_recipients)
-            except EventRejected as exc:
-                self.dead_letter(msg, exc.reason, exc.detail)
-                continue
-            except Exception as exc:  # a parser bug: the event fails alone, nothing was learned from it
-                log.warning("parsing failed on event at %s[%s]@%s: %s", msg.topic, msg.partition, msg.offset, type(exc).__name__)
-                self.dead_letter(msg, INTERNAL_ERROR, f"parser raised {type(exc).__name__}")
+            except Exception as exc:  # rejected, or a parser bug: the event fails alone
+                self._not_parsed(msg, exc)
                 continue
             sender = e.sender
             slot = touched.get(sender)
             if slot is None:
-                state = store.get(sender)  # a refused record: None (counted)
-                if state is None:
-                    state = sentinel.new_state(sender)
-                slot = touched[sender] = [state, msg.partition, 0, 0, False, {}]
-                if bases is not None:
-                    self._note_base(sender, slot[0])
+                slot = self._open_slot(touched, sender, msg.partition, bases)
             t0 = perf()
             try:
                 out = process(e, slot[0], (msg.partition, msg.offset))
             except Exception as exc:  # a detector bug must not stop the stream
-                log.warning("detectors failed on event at %s[%s]@%s: %s", msg.topic, msg.partition, msg.offset, type(exc).__name__)
-                # the state may be half updated: back to what it was before this event
-                slot[0] = self.restore_state(sender, msg.partition, [a for a in applied if a[0] == sender])
-                self.dead_letter(msg, INTERNAL_ERROR, f"detectors raised {type(exc).__name__}")
+                self._detectors_failed(msg, sender, slot, applied, exc)
                 continue
             proc_time(perf() - t0)
             applied.append((sender, e, msg.partition, msg.offset))
@@ -409,8 +410,40 @@ class BatchProcessor:
                     alerts_out.append((a, msg.partition))
             if out.ended:
                 ended_out.extend(out.ended)
-        # ---- once per batch: emit, persist, count
-        now = self.clock.time()
+        return (processed, duplicates, late, resets, future), max_ts, alerts_out, ended_out
+
+    def _not_parsed(self, msg: Any, exc: Exception) -> None:
+        """``msg`` could not be decoded: dead-lettered with the reason (the event fails alone)."""
+        if isinstance(exc, EventRejected):
+            self.dead_letter(msg, exc.reason, exc.detail)
+            return
+        # a parser bug: the event fails alone, nothing was learned from it
+        log.warning("parsing failed on event at %s[%s]@%s: %s", msg.topic, msg.partition, msg.offset, type(exc).__name__)
+        self.dead_letter(msg, INTERNAL_ERROR, f"parser raised {type(exc).__name__}")
+
+    def _open_slot(self, touched: dict[str, list], sender: str, partition: int, bases: Any) -> list:
+        """A sender's first event of the batch: its slot in ``touched``, with its state from the
+        store (a fresh one if it has none) and, for the memory store, its restore point."""
+        state = self.store.get(sender)  # a refused record: None (counted)
+        if state is None:
+            state = self.sentinel.new_state(sender)
+        slot = touched[sender] = [state, partition, 0, 0, False, {}]
+        if bases is not None:
+            self._note_base(sender, slot[0])
+        return slot
+
+    def _detectors_failed(self, msg: Any, sender: str, slot: list, applied: list[tuple[str, Any, int, int]],
+                          exc: Exception) -> None:
+        """The detectors raised on ``msg``: its sender's state back, the event dead-lettered."""
+        log.warning("detectors failed on event at %s[%s]@%s: %s", msg.topic, msg.partition, msg.offset, type(exc).__name__)
+        # the state may be half updated: back to what it was before this event
+        slot[0] = self.restore_state(sender, msg.partition, [a for a in applied if a[0] == sender])
+        self.dead_letter(msg, INTERNAL_ERROR, f"detectors raised {type(exc).__name__}")
+
+    def _emit_outcomes(self, alerts_out: list[tuple[Any, int]], ended_out: list[Any], touched: dict[str, list],
+                       now: float) -> None:
+        """The batch's alerts out (sent, counted, indexed, noted on the state); its ended episodes counted."""
+        m = self.metrics
         for a, partition in alerts_out:
             self.emit_alert(a)
             m.alert(a, now, partition)
@@ -418,6 +451,11 @@ class BatchProcessor:
             self.note_alert(a, touched)
         for end in ended_out:
             m.episode_ended(end)
+
+    def _persist_touched(self, touched: dict[str, list]) -> None:
+        """Each sender that learned: its state into the store, queued for the changelog, its batch counted."""
+        m = self.metrics
+        store = self.store
         pending = self.dirty
         for sender, (state, partition, n, unrelated_sum, dirty, volumes) in touched.items():
             if not dirty:
@@ -428,6 +466,11 @@ class BatchProcessor:
             if label != OTHER:
                 for template, volume in volumes.items():
                     m.template_volume(sender, label, template, volume, n)
+
+    def _count_batch(self, processed: int, duplicates: int, late: int, resets: list[tuple[int, int]],
+                     future: int) -> None:
+        """The batch's counters (the per-event histograms added once)."""
+        m = self.metrics
         m.flush_batches()
         if processed:
             m.events_processed.inc(processed)
@@ -442,15 +485,13 @@ class BatchProcessor:
                         len(resets), resets[0][0], resets[0][1])
         if future:
             m.clock_skew.inc(future)
+
+    def _advance_watermark(self, max_ts: float | None, now: float) -> None:
+        """Event-time "now" moves to the batch's latest event time (within the skew), if later."""
         if max_ts is not None and (self.watermark is None or max_ts > self.watermark):
             self.watermark = max_ts
             self.watermark_wall = now
-            m.last_event_ts.set(max_ts)
-        if touched:
-            self.track_senders(touched)
-        if bases is not None and applied:
-            # the memory store: events since each sender's last changelog write (see restore_state)
-            self._since_batches.append(applied)
+            self.metrics.last_event_ts.set(max_ts)
 
     # ---------------------------------------------------------------- outputs
     def emit_alert(self, alert) -> None:

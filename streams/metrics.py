@@ -12,12 +12,23 @@ This module does not import Faust.
 
 from __future__ import annotations
 
+import platform
 import threading
 from bisect import bisect_left
 from dataclasses import dataclass
+from importlib import metadata
 from typing import Iterable
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    GCCollector,
+    Histogram,
+    Info,
+    PlatformCollector,
+    ProcessCollector,
+)
 from prometheus_client.core import HistogramMetricFamily
 from prometheus_client.utils import floatToGoString
 
@@ -303,6 +314,14 @@ class ActiveAlerts:
             self.gauge.labels(*a.labels).set(a.rank[1])
 
 
+def build_version() -> str:
+    """The installed mailflow-sentinel's version (``unknown`` when run from a tree that is not installed)."""
+    try:
+        return metadata.version("mailflow-sentinel")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
 class Metrics:
     """All metrics of one worker process, on ``registry``."""
 
@@ -315,6 +334,12 @@ class Metrics:
         max_active_alerts: int = 100,
     ) -> None:
         self.registry = registry = registry if registry is not None else CollectorRegistry()
+        # the process, the interpreter and the build, as every exporter has them (process_*, python_*)
+        ProcessCollector(registry=registry)
+        PlatformCollector(registry=registry)
+        GCCollector(registry=registry)
+        Info("mailflow_build", "The running mailflow-sentinel: its version and Python", registry=registry).info(
+            {"version": build_version(), "python": platform.python_version()})
         self.events_processed = Counter(
             "mailflow_events_processed_total", "Events that passed validation and went through the detectors", registry=registry
         )

@@ -411,18 +411,50 @@ async def _bulk_drain(self: Any, fetcher: Any, sink: BulkSink, input_topic: str)
     committed offsets). Added: input records the drain drops are fetched again
     (:func:`rewind_dropped`), since that seek leaves a partition with nothing committed
     past them.
+
+    The steps of one fetch: :func:`_seek_back_stopped_flow` (the flow is stopped) or
+    :func:`_handle_fetch` (:func:`_split_fetch`, then the sink, then the acks).
     """
-    callback = self.callback
     wait_next_records = self._wait_next_records
-    to_message = self._to_message
     consumer_should_stop = self._stopped.is_set
     fetcher_should_stop = fetcher._stopped.is_set
-    read_offset = self._read_offset
     set_flag = self.diag.set_flag
     unset_flag = self.diag.unset_flag
+    read = _read_rule(self, sink)
+    try:
+        while not (consumer_should_stop() or fetcher_should_stop()):
+            set_flag(CONSUMER_FETCHING)
+            records, active = await wait_next_records(1.0)
+            await self.sleep(0)
+            if records is None or self.should_stop:
+                pass
+            elif not self.flow_active:
+                await _seek_back_stopped_flow(self, records, input_topic)
+            elif records:
+                await _handle_fetch(self, records, active, sink, input_topic, read)
+            unset_flag(CONSUMER_FETCHING)
+    except self.consumer_stopped_errors:
+        if self.transport.app.should_stop:
+            log.info("Broker stopped consumer, shutting down...")
+            return
+        raise
+    except asyncio.CancelledError:
+        if self.transport.app.should_stop:
+            log.info("Consumer shutting down for user cancel.")
+            return
+        raise
+    except Exception as exc:
+        log.exception("Drain messages raised: %r", exc)
+        raise
+    finally:
+        unset_flag(CONSUMER_FETCHING)
+
+
+def _read_rule(self: Any, sink: BulkSink) -> Any:  # pragma: no cover - exercised by the broker tests
+    """``await read(tp, offset)``: Faust's read-offset rule for the consumer ``self`` (a
+    closure over the consumer's bookkeeping, looked up once per drain)."""
+    read_offset = self._read_offset
     acks_enabled_for = self.app.topics.acks_enabled_for
-    app = self.app
-    handle = sink.handle_reliably
 
     async def read(tp: Any, offset: int) -> bool:
         """Faust's read-offset rule: False for a record already read; else record a
@@ -455,108 +487,111 @@ async def _bulk_drain(self: Any, fetcher: Any, sink: BulkSink, input_topic: str)
             table.pop(tp, None)
         sink.forget_acks(tp)
 
+    return read
+
+
+async def _seek_back_stopped_flow(self: Any, records: Any, input_topic: str) -> None:  # pragma: no cover
+    """A fetch that returned while the flow is stopped (a rebalance): dropped."""
+    # as Faust's getmany: a fetch while the flow is stopped seeks back
+    # (and the input records it dropped are fetched again, see rewind_dropped)
+    for tp, recs in records.items():
+        if recs and tp.topic == input_topic:
+            await rewind_dropped(self, tp, recs[0].offset, recs[-1].offset)
     try:
-        while not (consumer_should_stop() or fetcher_should_stop()):
-            set_flag(CONSUMER_FETCHING)
-            records, active = await wait_next_records(1.0)
-            await self.sleep(0)
-            if records is None or self.should_stop:
-                unset_flag(CONSUMER_FETCHING)
-                continue
-            if not self.flow_active:
-                # as Faust's getmany: a fetch while the flow is stopped seeks back
-                # (and the input records it dropped are fetched again, see rewind_dropped)
-                for tp, recs in records.items():
-                    if recs and tp.topic == input_topic:
-                        await rewind_dropped(self, tp, recs[0].offset, recs[-1].offset)
-                try:
-                    await self.perform_seek()
-                except Exception as exc:
-                    log.warning("seek while the flow is stopped failed: %r", exc)
-                unset_flag(CONSUMER_FETCHING)
-                continue
-            if not records:
-                unset_flag(CONSUMER_FETCHING)
-                continue
-            generation = app.consumer_generation_id
-            buffered = self._buffered_partitions
-            track_end = app.monitor.track_tp_end_offset
-            batch: list = []
-            acks: list[tuple[Any, Sequence[int]]] = []
-            #: input partition -> (first offset to read again, last fetched offset) if dropped
-            spans: dict[Any, tuple[int, int]] = {}
-            for tp, recs in records.items():
-                if not recs:
-                    continue
-                if active is not None and tp not in active and tp not in buffered:
-                    # paused (e.g. by the recovery) since aiokafka returned them
-                    if tp.topic == input_topic:
-                        await rewind_dropped(self, tp, recs[0].offset, recs[-1].offset)
-                    continue
-                track_end(tp, self.highwater(tp))
-                if tp.topic != input_topic:
-                    for rec in recs:  # Faust's own per-message path
-                        if app.consumer_generation_id != generation:
-                            break
-                        if await read(tp, rec.offset):
-                            await self.wait_first(callback(to_message(tp, rec)), self.suspend_flow.wait())
-                    continue
-                r_offset = read_offset[tp]
-                first, last = recs[0].offset, recs[-1].offset
-                if (r_offset is None or first >= r_offset) and last - first == len(recs) - 1:
-                    # the common case: consecutive offsets, none read before
-                    await read(tp, first)
-                    read_offset[tp] = last
-                    batch.extend(recs)
-                    acks.append((tp, range(first, last + 1)))
-                    spans[tp] = (first, last)
-                    continue
-                kept = [rec for rec in recs if await read(tp, rec.offset)]
-                batch.extend(kept)
-                acks.append((tp, [rec.offset for rec in kept]))
-                if kept:
-                    spans[tp] = (kept[0].offset, last)
-            if batch:
-                if self.suspend_flow.is_set() or not self.flow_active or app.consumer_generation_id != generation:
-                    # a rebalance started: drop; Faust seeks back to the committed offsets
-                    # (and to the dropped records where nothing is committed)
-                    for tp, (first, last) in spans.items():
-                        await rewind_dropped(self, tp, first, last)
-                    unset_flag(CONSUMER_FETCHING)
-                    continue
-                # failures: rolled back and retried, then record by record (a record that
-                # fails alone is dead-lettered); dead letters written -- all before any ack
-                await handle(batch)
-                if app.consumer_generation_id != generation:
-                    # a rebalance started while the batch waited (retries, dead-letter writes):
-                    # not acked here; its states were written on revocation, and whoever owns
-                    # the partitions now re-reads these records (recognised as duplicates;
-                    # this worker too, if it kept a partition with nothing committed)
-                    for tp, (first, last) in spans.items():
-                        await rewind_dropped(self, tp, first, last)
-                    unset_flag(CONSUMER_FETCHING)
-                    continue
-                sink.defer_acks(acks)  # writes the states and acks when due
-                commit_every = self._commit_every
-                if commit_every is not None and self._n_acked >= commit_every:
-                    self._n_acked = 0
-                    await self.commit()
-            unset_flag(CONSUMER_FETCHING)
-    except self.consumer_stopped_errors:
-        if self.transport.app.should_stop:
-            log.info("Broker stopped consumer, shutting down...")
-            return
-        raise
-    except asyncio.CancelledError:
-        if self.transport.app.should_stop:
-            log.info("Consumer shutting down for user cancel.")
-            return
-        raise
+        await self.perform_seek()
     except Exception as exc:
-        log.exception("Drain messages raised: %r", exc)
-        raise
-    finally:
-        unset_flag(CONSUMER_FETCHING)
+        log.warning("seek while the flow is stopped failed: %r", exc)
+
+
+async def _handle_fetch(self: Any, records: Any, active: Any, sink: BulkSink, input_topic: str,
+                        read: Any) -> None:  # pragma: no cover - exercised by the broker tests
+    """One fetch while the flow runs: its input records to ``sink`` in one batch, acked
+    once their states are written; the records of other topics the Faust way."""
+    app = self.app
+    generation = app.consumer_generation_id
+    batch, acks, spans = await _split_fetch(self, records, active, input_topic, read, generation)
+    if not batch:
+        return
+    if self.suspend_flow.is_set() or not self.flow_active or app.consumer_generation_id != generation:
+        # a rebalance started: drop; Faust seeks back to the committed offsets
+        # (and to the dropped records where nothing is committed)
+        await _rewind_spans(self, spans)
+        return
+    # failures: rolled back and retried, then record by record (a record that
+    # fails alone is dead-lettered); dead letters written -- all before any ack
+    await sink.handle_reliably(batch)
+    if app.consumer_generation_id != generation:
+        # a rebalance started while the batch waited (retries, dead-letter writes):
+        # not acked here; its states were written on revocation, and whoever owns
+        # the partitions now re-reads these records (recognised as duplicates;
+        # this worker too, if it kept a partition with nothing committed)
+        await _rewind_spans(self, spans)
+        return
+    sink.defer_acks(acks)  # writes the states and acks when due
+    commit_every = self._commit_every
+    if commit_every is not None and self._n_acked >= commit_every:
+        self._n_acked = 0
+        await self.commit()
+
+
+async def _split_fetch(self: Any, records: Any, active: Any, input_topic: str, read: Any,
+                       generation: Any) -> tuple[list, list, dict]:  # pragma: no cover
+    """The input records of one fetch that are still to be read, their acks and spans;
+    the records of other topics are handed to Faust on the way (:func:`_faust_path`)."""
+    read_offset = self._read_offset
+    buffered = self._buffered_partitions
+    track_end = self.app.monitor.track_tp_end_offset
+    batch: list = []
+    acks: list[tuple[Any, Sequence[int]]] = []
+    #: input partition -> (first offset to read again, last fetched offset) if dropped
+    spans: dict[Any, tuple[int, int]] = {}
+    for tp, recs in records.items():
+        if not recs:
+            continue
+        if active is not None and tp not in active and tp not in buffered:
+            # paused (e.g. by the recovery) since aiokafka returned them
+            if tp.topic == input_topic:
+                await rewind_dropped(self, tp, recs[0].offset, recs[-1].offset)
+            continue
+        track_end(tp, self.highwater(tp))
+        if tp.topic != input_topic:
+            await _faust_path(self, tp, recs, read, generation)
+            continue
+        r_offset = read_offset[tp]
+        first, last = recs[0].offset, recs[-1].offset
+        if (r_offset is None or first >= r_offset) and last - first == len(recs) - 1:
+            # the common case: consecutive offsets, none read before
+            await read(tp, first)
+            read_offset[tp] = last
+            batch.extend(recs)
+            acks.append((tp, range(first, last + 1)))
+            spans[tp] = (first, last)
+            continue
+        kept = [rec for rec in recs if await read(tp, rec.offset)]
+        batch.extend(kept)
+        acks.append((tp, [rec.offset for rec in kept]))
+        if kept:
+            spans[tp] = (kept[0].offset, last)
+    return batch, acks, spans
+
+
+async def _faust_path(self: Any, tp: Any, recs: Any, read: Any, generation: Any) -> None:  # pragma: no cover
+    """Records of a topic other than the input (a table changelog): Faust's own
+    per-message path, as long as no rebalance started."""
+    app = self.app
+    callback = self.callback
+    to_message = self._to_message
+    for rec in recs:  # Faust's own per-message path
+        if app.consumer_generation_id != generation:
+            break
+        if await read(tp, rec.offset):
+            await self.wait_first(callback(to_message(tp, rec)), self.suspend_flow.wait())
+
+
+async def _rewind_spans(self: Any, spans: dict[Any, tuple[int, int]]) -> None:  # pragma: no cover
+    """The input records of a dropped batch, fetched again (:func:`rewind_dropped`)."""
+    for tp, (first, last) in spans.items():
+        await rewind_dropped(self, tp, first, last)
 
 
 # ---------------------------------------------------------------------------

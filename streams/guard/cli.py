@@ -14,12 +14,14 @@ import asyncio
 import json
 import logging
 import os
-import signal
 import sys
 import time
 from typing import Mapping, Sequence
 
 from detectors.errors import ConfigError
+from streams.frontend import (METRICS_PORTS, Fail, Option, Options, listen_or_none, run_command, setup_logging,
+                              start_metrics, until_stopped, worker_settings)
+from streams.taps.milter import milter_options, milter_settings
 
 from .service import HOLDS, GuardOptions, append_marker
 
@@ -29,96 +31,61 @@ log = logging.getLogger("mailflow.guard")
 
 ENV = "MAILFLOW_GUARD_"
 DEFAULT_POLICY_LISTEN = "127.0.0.1:10040"
-DEFAULT_METRICS_PORT = 9111
+DEFAULT_METRICS_PORT = METRICS_PORTS["guard"]
 
 
-def _guard_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--policy-listen", metavar="HOST:PORT",
-                   help=f"address of the Postfix policy service (check_policy_service inet:HOST:PORT) "
-                        f"[env {ENV}POLICY_LISTEN; default {DEFAULT_POLICY_LISTEN}; 'none': no policy service]")
-    p.add_argument("--inline", action="store_true", default=None,
-                   help=f"the milter scores each message itself (message-local checks) [env {ENV}INLINE]")
-    p.add_argument("--fail-closed", action="store_true", default=None,
-                   help=f"hold every message while the alert view is stale (default: fail open) [env {ENV}FAIL_CLOSED]")
-    p.add_argument("--postfix-config", metavar="DIR",
-                   help=f"Postfix config directory (postqueue/postsuper -c DIR) [env {ENV}POSTFIX_CONFIG]")
-    p.add_argument("--state-dir", metavar="DIR",
-                   help=f"where releases.jsonl and holds.json live [env {ENV}STATE_DIR; default DATA_DIR/guard]")
-    p.add_argument("--max-staleness", type=float, metavar="S",
-                   help=f"the alert view is stale when the broker has not answered for S seconds [env {ENV}MAX_STALENESS; default 30]")
-    p.add_argument("--lookback", type=float, metavar="S",
-                   help=f"alerts read back at start, seconds [env {ENV}LOOKBACK; default: the episode quiet period]")
-    p.add_argument("--quiet-seconds", type=float, metavar="S",
-                   help="a hold ends after S seconds without a critical alert for its sender "
-                        "[default: detector setting episode_quiet_seconds, 3600]")
+OPTIONS = Options(ENV, [
+    Option("policy_listen", listen_or_none, listen_or_none(DEFAULT_POLICY_LISTEN), "address of the Postfix policy "
+           "service (check_policy_service inet:HOST:PORT; 'none': no policy service)", "HOST:PORT",
+           shown=DEFAULT_POLICY_LISTEN),
+    Option("inline", default=False, switch=True, help="the milter scores each message itself (message-local checks)"),
+    Option("fail_closed", default=False, switch=True,
+           help="hold every message while the alert view is stale (default: fail open)"),
+    Option("postfix_config", str, None, "Postfix config directory (postqueue/postsuper -c DIR)", "DIR"),
+    Option("state_dir", str, None, "where releases.jsonl and holds.json live", "DIR", shown="DATA_DIR/guard"),
+    Option("max_staleness", float, 30.0, "the alert view is stale when the broker has not answered for S seconds",
+           "S", shown="30"),
+    Option("lookback", float, None, "alerts read back at start, seconds", "S", shown="the episode quiet period"),
+    Option("quiet_seconds", float, None, "a hold ends after S seconds without a critical alert for its sender", "S",
+           shown="detector setting episode_quiet_seconds, 3600"),
+]) + Options(ENV, milter_options("milter_listen", "", listen_shown="none (no milter)"))
 
 
-def _bool_env(v: str | None) -> bool:
-    return (v or "").strip().lower() in ("1", "true", "yes", "on")
+def _parser() -> argparse.ArgumentParser:
+    return OPTIONS.parser("mailflow guard", description=(
+        "Hold an account's next messages at the MTA while it is under an open critical episode: a Postfix "
+        "policy service (action=HOLD) and/or a milter (quarantine; --inline scores each message itself). "
+        "Sub-commands: `mailflow guard list`, `release SENDER`, `drop SENDER` (each has --help). "
+        "Also takes every `mailflow worker` option (--broker, --alerts-topic, ...)."))
 
 
 def parse_guard_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None):
-    """(MilterSettings, GuardOptions, policy (host, port) or None); raises ConfigError."""
-    from streams.taps.milter import parse_milter_settings
+    """(MilterSettings, GuardOptions, policy (host, port) or None, postfix config dir); raises ConfigError."""
+    from detectors.config import SentinelConfig, settings_from_env
 
     env = os.environ if env is None else env
-    milter, ns = parse_milter_settings(argv, env, env_prefix=ENV, default_metrics_port=DEFAULT_METRICS_PORT,
-                                       prog="mailflow guard", extra=_guard_flags, listen_default="",
-                                       listen_flag="--milter-listen", listen_env="MILTER_LISTEN")
-    problems: list[str] = []
-    w = milter.worker
-
-    def pick(name, conv, default):
-        v = getattr(ns, name, None)
-        if v is not None:
-            return v
-        raw = env.get(ENV + name.upper())
-        if raw in (None, ""):
-            return default
-        try:
-            return conv(raw)
-        except (TypeError, ValueError):
-            problems.append(f"{name}: {raw!r} (from {ENV + name.upper()}) is not valid")
-            return default
-
-    policy_listen = pick("policy_listen", str, DEFAULT_POLICY_LISTEN)
-    policy = None
-    if policy_listen.strip().lower() != "none":
-        host, _, port_s = policy_listen.rpartition(":")
-        try:
-            port = int(port_s)
-            if not host or not 0 <= port < 65536:
-                raise ValueError
-            policy = (host.strip("[]"), port)
-        except ValueError:
-            problems.append(f"policy_listen: {policy_listen!r} is not HOST:PORT")
-    if policy is None and milter.listen_port < 0 and not problems:
+    parsed = OPTIONS.parse(argv, env)
+    o, problems = parsed.values, parsed.problems
+    worker = worker_settings("guard", parsed.rest, env, problems)
+    if o.policy_listen is None and o.milter_listen is None and not problems:
         problems.append("nothing to serve: give --policy-listen and/or --milter-listen")
-    from detectors.config import SentinelConfig
-
-    from detectors.config import settings_from_env
-
-    detector_settings = settings_from_env(env)
-    quiet_default = float(SentinelConfig.from_mapping(detector_settings).episode_quiet_seconds)
-    quiet = pick("quiet_seconds", float, quiet_default)
-    lookback = pick("lookback", float, quiet)
-    staleness = pick("max_staleness", float, 30.0)
-    for name, v in (("quiet_seconds", quiet), ("lookback", lookback), ("max_staleness", staleness)):
+    if o.inline and o.milter_listen is None:
+        problems.append("inline: --inline scores in the milter; give --milter-listen too")
+    quiet = o.quiet_seconds
+    if quiet is None:
+        quiet = float(SentinelConfig.from_mapping(settings_from_env(env)).episode_quiet_seconds)
+    lookback = quiet if o.lookback is None else o.lookback
+    for name, v in (("quiet_seconds", quiet), ("lookback", lookback), ("max_staleness", o.max_staleness)):
         if not 0 < v <= 30 * 86400:
             problems.append(f"{name}: {v} must be between 0 and {30 * 86400} seconds")
-    inline = ns.inline if ns.inline is not None else _bool_env(env.get(ENV + "INLINE"))
-    fail_closed = ns.fail_closed if ns.fail_closed is not None else _bool_env(env.get(ENV + "FAIL_CLOSED"))
-    if inline and milter.listen_port < 0:
-        problems.append("inline: --inline scores in the milter; give --milter-listen too")
-    pf = pick("postfix_config", str, None)
-    if pf and not os.path.isdir(pf):
-        problems.append(f"postfix_config: {pf!r} is not a directory")
-    state_dir = pick("state_dir", str, os.path.join(w.data_dir, "guard"))
+    if o.postfix_config and not os.path.isdir(o.postfix_config):
+        problems.append(f"postfix_config: {o.postfix_config!r} is not a directory")
     if problems:
         raise ConfigError(problems)
-    opts = GuardOptions(quiet_seconds=quiet, lookback=lookback, max_staleness=staleness, fail_closed=fail_closed,
-                        inline=inline, state_dir=state_dir)
-    return milter, opts, policy, pf
+    opts = GuardOptions(quiet_seconds=quiet, lookback=lookback, max_staleness=o.max_staleness,
+                        fail_closed=o.fail_closed, inline=o.inline,
+                        state_dir=o.state_dir or os.path.join(worker.data_dir, "guard"))
+    return milter_settings(o, worker, "milter_listen"), opts, o.policy_listen, o.postfix_config
 
 
 # ---------------------------------------------------------------------------- service
@@ -135,23 +102,15 @@ async def _queue_gauge(pq, gauge, interval: float = 15.0) -> None:
         await asyncio.sleep(interval)
 
 
-def serve(argv: Sequence[str], env: Mapping[str, str]) -> int:
-    try:
-        milter, opts, policy, pf = parse_guard_settings(argv, env)
-    except ConfigError as exc:
-        print(f"mailflow guard: {exc}", file=sys.stderr)
-        return 2
+def serve(settings) -> int:
+    milter, opts, policy, pf = settings
     w = milter.worker
-    logging.basicConfig(level=w.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if w.log_level != "debug":
-        logging.getLogger("kafka").setLevel(logging.WARNING)
-        # aiokafka logs every failed fetch/reconnect at ERROR (several a second while the broker is
-        # down); the guard logs the view going stale and fresh again itself (streams.guard.service)
-        logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+    # aiokafka logs every failed fetch/reconnect at ERROR (several a second while the broker is
+    # down); the guard logs the view going stale and fresh again itself (streams.guard.service)
+    setup_logging(w.log_level, {"kafka": logging.WARNING, "aiokafka": logging.CRITICAL})
     from prometheus_client import CollectorRegistry, Gauge
 
     from streams.taps.milter import MilterServer
-    from streams.worker import serve_metrics
 
     from .milter import GuardMilterHandler
     from .policy import PolicyServer
@@ -159,11 +118,7 @@ def serve(argv: Sequence[str], env: Mapping[str, str]) -> int:
 
     registry = CollectorRegistry()
     guard = Guard(w, opts, registry)
-    try:
-        serve_metrics(registry, w)
-    except OSError as exc:
-        print(f"mailflow guard: cannot serve /metrics on {w.metrics_host}:{w.metrics_port}: {exc}", file=sys.stderr)
-        return 2
+    start_metrics(registry, w)
 
     async def run() -> int:
         servers = []
@@ -180,8 +135,7 @@ def serve(argv: Sequence[str], env: Mapping[str, str]) -> int:
             try:
                 await srv.start()
             except OSError as exc:
-                print(f"mailflow guard: cannot listen ({name}) on {srv.host}:{srv.port}: {exc}", file=sys.stderr)
-                return 2
+                raise Fail(f"cannot listen ({name}) on {srv.host}:{srv.port}: {exc}") from None
         guard.start()
         tasks = []
         if pf:
@@ -190,19 +144,12 @@ def serve(argv: Sequence[str], env: Mapping[str, str]) -> int:
             g = Gauge("mailflow_guard_queue_held_messages", "Messages in Postfix's hold queue (postqueue -j)",
                       registry=registry)
             tasks.append(asyncio.ensure_future(_queue_gauge(Postqueue(pf), g)))
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
-                loop.add_signal_handler(sig, stop.set)
-            except (NotImplementedError, RuntimeError):  # pragma: no cover
-                pass
         where = ", ".join(f"{n} on {s.host}:{s.bound_port}" for n, s in servers)
         log.info("guard: %s; broker %s, alerts %s, inline %s, fail %s, quiet %.0fs, state %s", where,
                  ",".join(w.bootstrap_servers), w.alerts_topic, opts.inline,
                  "closed" if opts.fail_closed else "open", opts.quiet_seconds, opts.state_dir)
         print(f"mailflow guard: {where}", file=sys.stderr, flush=True)
-        await stop.wait()
+        await until_stopped()
         log.info("guard stopping")
         for t in tasks:
             t.cancel()
@@ -309,22 +256,6 @@ def command(cmd: str, argv: Sequence[str], env: Mapping[str, str]) -> int:
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    env = os.environ if env is None else env
     if argv and argv[0] in ("list", "release", "drop"):
-        return command(argv[0], argv[1:], env)
-    if any(a in ("-h", "--help") for a in argv):
-        from streams.settings import build_parser
-        from streams.taps.milter import milter_args
-
-        p = argparse.ArgumentParser(prog="mailflow guard", description=(
-            "Hold an account's next messages at the MTA while it is under an open critical episode: a Postfix "
-            "policy service (action=HOLD) and/or a milter (quarantine; --inline scores each message itself). "
-            "Sub-commands: `mailflow guard list`, `release SENDER`, `drop SENDER` (each has --help). "
-            "Also takes every `mailflow worker` option (--broker, --alerts-topic, ...)."))
-        _guard_flags(p)
-        milter_args(p, ENV, listen_flag="--milter-listen", listen_default="none (no milter)", listen_env="MILTER_LISTEN")
-        p.print_help()
-        print("\nworker settings (same flags and MAILFLOW_* variables as `mailflow worker`):")
-        build_parser().print_help()
-        return 0
-    return serve(argv, env)
+        return command(argv[0], argv[1:], os.environ if env is None else env)
+    return run_command("guard", argv, env, parser=_parser, parse=parse_guard_settings, serve=serve)

@@ -47,7 +47,6 @@ import logging
 import math
 import os
 import re
-import signal
 import sys
 import time
 from collections import OrderedDict
@@ -57,6 +56,10 @@ from email.message import Message
 from typing import Any, Awaitable, Callable, Mapping, Sequence
 
 from detectors.errors import ConfigError
+from streams.frontend import (METRICS_PORTS, Fail, Invalid, Option, Options, between, csv, parse_listen, run_command,
+                              setup_logging, start_metrics, until_stopped, worker_settings)
+
+from .smtp import automated_header_option
 
 __all__ = [
     "EspRecord", "ConvertResult", "PayloadError", "SignatureError", "base_event", "recipient_list",
@@ -69,7 +72,7 @@ log = logging.getLogger("mailflow.tap.http")
 PROVIDERS = ("ses", "sendgrid", "mailgun")
 DEFAULT_LISTEN = "127.0.0.1:10080"
 #: the worker's 9108, the smtp tap's 9109: all three run on one host without settings
-DEFAULT_METRICS_PORT = 9110
+DEFAULT_METRICS_PORT = METRICS_PORTS["tap http"]
 ENV_PREFIX = "MAILFLOW_TAP_HTTP_"
 
 #: ``result`` of ``mailflow_tap_http_requests_total`` (and the HTTP status it answers)
@@ -243,205 +246,134 @@ class HttpTapSettings:
         return f"{self.listen_host}:{self.listen_port}"
 
 
+def _providers(text: str) -> tuple[str, ...]:
+    names = csv(text)
+    bad = [p for p in names if p not in PROVIDERS]
+    if bad:
+        raise Invalid("; ".join(f"{p!r} is not one of {', '.join(PROVIDERS)}" for p in bad))
+    return names
+
+
+def _regex(text: str) -> str:
+    try:
+        re.compile(text)
+    except re.error as exc:
+        raise Invalid(f"{text!r} is not a regular expression ({exc})") from None
+    return text
+
+
+def _read_file(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise Invalid(f"cannot read {path!r}: {exc.strerror}") from None
+
+
+def _optional(text: str) -> str | None:
+    return text.strip() or None
+
+
+_SECONDS = " seconds"
+OPTIONS = Options(ENV_PREFIX, [
+    Option("listen", parse_listen, parse_listen(DEFAULT_LISTEN), "address to serve HTTP on", "HOST:PORT",
+           shown=DEFAULT_LISTEN),
+    Option("providers", _providers, PROVIDERS, f"routes served, comma list of {','.join(PROVIDERS)}", "LIST",
+           shown="all"),
+    Option("produce_timeout", float, 10.0, "seconds to wait for the broker before 503", "S",
+           check=between(0.1, 600, _SECONDS)),
+    Option("max_body_bytes", int, 8 * 1024 * 1024, "largest request body (413 above)", "N",
+           check=between(1024, 1 << 30), shown="8 MiB"),
+    Option("group_window", float, 2.0, "seconds the recipient events of one message are collected (0: none)", "S",
+           check=between(0, 60, _SECONDS)),
+    Option("max_group_size", int, 1000, "recipients of one event at most (then it is emitted)", "N",
+           check=between(1, 1000, " (the contract's recipient limit)")),
+    Option("max_open_groups", int, 10_000, "messages collected at once at most (the oldest is emitted early)", "N",
+           check=between(1, 1_000_000)),
+    Option("remember_seconds", float, 900.0, "how long emitted messages' recipients are remembered for "
+           "de-duplication", "S", check=between(0, 86400)),
+    Option("remember_recipients", int, 500_000, "recipients remembered at most", "N", check=between(0, 10_000_000)),
+    Option("template_header", str.strip, "X-Template-Id", "header with the template id (SES and Mailgun give headers)",
+           "NAME"),
+    automated_header_option("sender_kind=automated rule as for `tap smtp`"),
+    # SES / SNS
+    Option("ses_event_types", csv, ("Send", "Delivery"), "SES eventType values used", "LIST"),
+    Option("ses_template_tag", tuple, ("template_id", "template"), "SES message tag holding the template id", "TAG",
+           repeat=True, env="SES_TEMPLATE_TAGS"),
+    Option("sns_topic_arn", tuple, (), "accept only these SNS topics (default any)", "ARN", repeat=True,
+           env="SNS_TOPIC_ARNS"),
+    Option("sns_cert_host_pattern", _regex, None, "hosts SigningCertURL may name", "REGEX",
+           shown="sns.<region>.amazonaws.com(.cn)"),
+    Option("sns_auto_confirm", default=False, switch=True,
+           help="confirm SNS subscriptions by fetching their SubscribeURL (else only logged)"),
+    # SendGrid
+    Option("sendgrid_public_key", _optional, None, "Signed Event Webhook verification key (base64 DER or PEM)", "KEY"),
+    Option("sendgrid_public_key_file", _read_file, None, "the same, from a file", "FILE"),
+    Option("sendgrid_allow_unsigned", default=False, switch=True, help="accept unsigned SendGrid posts (tests only)"),
+    Option("sendgrid_event_types", csv, ("processed", "delivered"), "SendGrid event values used", "LIST"),
+    Option("sendgrid_sender_arg", str.strip, "sender", "custom arg with the sending account's address", "NAME"),
+    Option("sendgrid_default_sender", _optional, None, "sender when the custom arg is missing", "ADDRESS"),
+    Option("sendgrid_template_arg", str.strip, "template_id", "custom arg with the template id", "NAME"),
+    Option("sendgrid_subject_arg", str.strip, "subject", "custom arg with the subject", "NAME"),
+    Option("sendgrid_max_age", float, 600.0, "largest age of a signed timestamp (0: no check)", "S",
+           check=between(0, 7 * 86400, _SECONDS)),
+    # Mailgun
+    Option("mailgun_signing_key", _optional, None, "webhook signing key", "KEY"),
+    Option("mailgun_signing_key_file", _read_file, None, "the same, from a file", "FILE"),
+    Option("mailgun_event_types", csv, ("accepted", "delivered", "failed"), "Mailgun event values used", "LIST"),
+    Option("mailgun_template_var", str.strip, "template_id", "user-variable with the template id", "NAME"),
+    Option("mailgun_max_age", float, 600.0, "largest age of a signature timestamp; tokens remembered as long", "S",
+           check=between(0, 7 * 86400, _SECONDS)),
+])
+
+
 def _parser(add_help: bool = True) -> argparse.ArgumentParser:
-    e = ENV_PREFIX
-    p = argparse.ArgumentParser(
-        prog="mailflow tap http", add_help=add_help, allow_abbrev=False,
+    return OPTIONS.parser(
+        "mailflow tap http", add_help=add_help,
         description="ESP webhook receiver (POST /ses, /sendgrid, /mailgun): per-recipient events grouped by "
                     "message into contract events on the input topic; 200 only after the broker acknowledged, "
                     "503 otherwise. Also takes every `mailflow worker` option (--broker, --input-topic, "
                     "--dlq-topic, --internal-domain, --metrics-port, ...).")
-    a = p.add_argument
-    a("--listen", metavar="HOST:PORT", help=f"address to serve HTTP on [env {e}LISTEN; default {DEFAULT_LISTEN}]")
-    a("--providers", metavar="LIST", help=f"routes served, comma list of {','.join(PROVIDERS)} [env {e}PROVIDERS; default all]")
-    a("--produce-timeout", type=float, metavar="S", help=f"seconds to wait for the broker before 503 [env {e}PRODUCE_TIMEOUT; default 10]")
-    a("--max-body-bytes", type=int, metavar="N", help=f"largest request body (413 above) [env {e}MAX_BODY_BYTES; default 8 MiB]")
-    a("--group-window", type=float, metavar="S", help=f"seconds the recipient events of one message are collected (0: none) [env {e}GROUP_WINDOW; default 2]")
-    a("--max-group-size", type=int, metavar="N", help=f"recipients of one event at most (then it is emitted) [env {e}MAX_GROUP_SIZE; default 1000]")
-    a("--max-open-groups", type=int, metavar="N", help=f"messages collected at once at most (the oldest is emitted early) [env {e}MAX_OPEN_GROUPS; default 10000]")
-    a("--remember-seconds", type=float, metavar="S", help=f"how long emitted messages' recipients are remembered for de-duplication [env {e}REMEMBER_SECONDS; default 900]")
-    a("--remember-recipients", type=int, metavar="N", help=f"recipients remembered at most [env {e}REMEMBER_RECIPIENTS; default 500000]")
-    a("--template-header", metavar="NAME", help=f"header with the template id (SES and Mailgun give headers) [env {e}TEMPLATE_HEADER; default X-Template-Id]")
-    a("--automated-header", action="append", metavar="RULE", help=f"sender_kind=automated rule as for `tap smtp` (repeatable; env {e}AUTOMATED_HEADERS; 'none' for no rule)")
-    # SES / SNS
-    a("--ses-event-types", metavar="LIST", help=f"SES eventType values used [env {e}SES_EVENT_TYPES; default Send,Delivery]")
-    a("--ses-template-tag", action="append", metavar="TAG", help=f"SES message tag holding the template id (repeatable) [env {e}SES_TEMPLATE_TAGS; default template_id,template]")
-    a("--sns-topic-arn", action="append", metavar="ARN", help=f"accept only these SNS topics (repeatable; default any) [env {e}SNS_TOPIC_ARNS]")
-    a("--sns-cert-host-pattern", metavar="REGEX", help=f"hosts SigningCertURL may name [env {e}SNS_CERT_HOST_PATTERN; default sns.<region>.amazonaws.com(.cn)]")
-    a("--sns-auto-confirm", action="store_true", default=None, help=f"confirm SNS subscriptions by fetching their SubscribeURL (else only logged) [env {e}SNS_AUTO_CONFIRM=1]")
-    # SendGrid
-    a("--sendgrid-public-key", metavar="KEY", help=f"Signed Event Webhook verification key (base64 DER or PEM) [env {e}SENDGRID_PUBLIC_KEY]")
-    a("--sendgrid-public-key-file", metavar="FILE", help=f"the same, from a file [env {e}SENDGRID_PUBLIC_KEY_FILE]")
-    a("--sendgrid-allow-unsigned", action="store_true", default=None, help=f"accept unsigned SendGrid posts (tests only) [env {e}SENDGRID_ALLOW_UNSIGNED=1]")
-    a("--sendgrid-event-types", metavar="LIST", help=f"SendGrid event values used [env {e}SENDGRID_EVENT_TYPES; default processed,delivered]")
-    a("--sendgrid-sender-arg", metavar="NAME", help=f"custom arg with the sending account's address [env {e}SENDGRID_SENDER_ARG; default sender]")
-    a("--sendgrid-default-sender", metavar="ADDRESS", help=f"sender when the custom arg is missing [env {e}SENDGRID_DEFAULT_SENDER]")
-    a("--sendgrid-template-arg", metavar="NAME", help=f"custom arg with the template id [env {e}SENDGRID_TEMPLATE_ARG; default template_id]")
-    a("--sendgrid-subject-arg", metavar="NAME", help=f"custom arg with the subject [env {e}SENDGRID_SUBJECT_ARG; default subject]")
-    a("--sendgrid-max-age", type=float, metavar="S", help=f"largest age of a signed timestamp (0: no check) [env {e}SENDGRID_MAX_AGE; default 600]")
-    # Mailgun
-    a("--mailgun-signing-key", metavar="KEY", help=f"webhook signing key [env {e}MAILGUN_SIGNING_KEY]")
-    a("--mailgun-signing-key-file", metavar="FILE", help=f"the same, from a file [env {e}MAILGUN_SIGNING_KEY_FILE]")
-    a("--mailgun-event-types", metavar="LIST", help=f"Mailgun event values used [env {e}MAILGUN_EVENT_TYPES; default accepted,delivered,failed]")
-    a("--mailgun-template-var", metavar="NAME", help=f"user-variable with the template id [env {e}MAILGUN_TEMPLATE_VAR; default template_id]")
-    a("--mailgun-max-age", type=float, metavar="S", help=f"largest age of a signature timestamp; tokens remembered as long [env {e}MAILGUN_MAX_AGE; default 600]")
-    return p
-
-
-def _csv(text: str) -> tuple[str, ...]:
-    return tuple(x.strip() for x in text.split(",") if x.strip())
 
 
 def parse_http_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> HttpTapSettings:
     """Settings from flags and environment; raises :class:`ConfigError` listing every problem."""
-    from streams.settings import parse_settings
-
     from .mailgun import MailgunOptions
-    from .mime import DEFAULT_AUTOMATED_RULES, MimeOptions, iter_rules
+    from .mime import MimeOptions
     from .sendgrid import SendgridOptions, load_public_key
     from .ses import DEFAULT_CERT_HOST_PATTERN, SesOptions
 
     env = os.environ if env is None else env
-    ns, rest = _parser(add_help=False).parse_known_args(list(argv or []))
-    problems: list[str] = []
-
-    def pick(name: str, conv, default, env_name: str | None = None):
-        v = getattr(ns, name)
-        if v is None:
-            en = ENV_PREFIX + (env_name or name.upper())
-            raw = env.get(en)
-            if raw in (None, ""):
-                return default
-            try:
-                return conv(raw)
-            except (TypeError, ValueError):
-                problems.append(f"{name}: {raw!r} (from {en}) is not valid")
-                return default
-        return conv(v) if isinstance(v, str) and conv is _csv else v
-
-    def flag(name: str) -> bool:
-        return bool(pick(name, lambda s: s.strip().lower() in ("1", "true", "yes", "on"), False))
-
-    def secret(name: str) -> str | None:
-        v = pick(name, str, None)
-        path = pick(name + "_file", str, None)
-        if path:
-            try:
-                with open(path, encoding="utf-8") as fh:
-                    v = fh.read().strip()
-            except OSError as exc:
-                problems.append(f"{name}_file: cannot read {path!r}: {exc.strerror}")
-        return v.strip() if isinstance(v, str) and v.strip() else None
-
-    def many(name: str, env_name: str, default: tuple[str, ...]) -> tuple[str, ...]:
-        v = getattr(ns, name)
-        if v is not None:
-            return tuple(x.strip() for item in v for x in item.split(",") if x.strip())
-        raw = env.get(ENV_PREFIX + env_name)
-        return default if raw in (None, "") else _csv(raw)
-
-    listen = pick("listen", str, DEFAULT_LISTEN)
-    host, _, port_s = listen.rpartition(":")
-    host = host.strip("[]")
-    try:
-        port = int(port_s)
-        if not host or not 0 <= port < 65536:
-            raise ValueError
-    except ValueError:
-        problems.append(f"listen: {listen!r} is not HOST:PORT")
-        host, port = "127.0.0.1", 10080
-    providers = pick("providers", _csv, PROVIDERS)
-    for pr in providers:
-        if pr not in PROVIDERS:
-            problems.append(f"providers: {pr!r} is not one of {', '.join(PROVIDERS)}")
-    timeout = pick("produce_timeout", float, 10.0)
-    if not 0.1 <= timeout <= 600:
-        problems.append(f"produce_timeout: {timeout} must be between 0.1 and 600 seconds")
-    max_body = pick("max_body_bytes", int, 8 * 1024 * 1024)
-    if not 1024 <= max_body <= 1 << 30:
-        problems.append(f"max_body_bytes: {max_body} must be between 1024 and {1 << 30}")
-    window = pick("group_window", float, 2.0)
-    if not 0 <= window <= 60:
-        problems.append(f"group_window: {window} must be between 0 and 60 seconds")
-    max_group = pick("max_group_size", int, 1000)
-    if not 1 <= max_group <= 1000:
-        problems.append(f"max_group_size: {max_group} must be between 1 and 1000 (the contract's recipient limit)")
-    max_open = pick("max_open_groups", int, 10_000)
-    if not 1 <= max_open <= 1_000_000:
-        problems.append(f"max_open_groups: {max_open} must be between 1 and 1000000")
-    remember_s = pick("remember_seconds", float, 900.0)
-    if not 0 <= remember_s <= 86400:
-        problems.append(f"remember_seconds: {remember_s} must be between 0 and 86400")
-    remember_n = pick("remember_recipients", int, 500_000)
-    if not 0 <= remember_n <= 10_000_000:
-        problems.append(f"remember_recipients: {remember_n} must be between 0 and 10000000")
-    template_header = pick("template_header", str, "X-Template-Id").strip()
-    rule_texts = ns.automated_header
-    if rule_texts is None:
-        raw = env.get(ENV_PREFIX + "AUTOMATED_HEADERS")
-        rule_texts = None if raw in (None, "") else raw.split(",")
-    rules = DEFAULT_AUTOMATED_RULES
-    if rule_texts is not None:
-        if [t.strip().lower() for t in rule_texts] == ["none"]:
-            rules = ()
-        else:
-            try:
-                rules = iter_rules(rule_texts)
-            except ValueError as exc:
-                problems.append(f"automated_header: {exc}")
-
-    cert_pattern = pick("sns_cert_host_pattern", str, DEFAULT_CERT_HOST_PATTERN)
-    try:
-        re.compile(cert_pattern)
-    except re.error as exc:
-        problems.append(f"sns_cert_host_pattern: {cert_pattern!r} is not a regular expression ({exc})")
-        cert_pattern = DEFAULT_CERT_HOST_PATTERN
-    ses = SesOptions(event_types=pick("ses_event_types", _csv, ("Send", "Delivery")),
-                     template_tags=many("ses_template_tag", "SES_TEMPLATE_TAGS", ("template_id", "template")),
-                     topic_arns=many("sns_topic_arn", "SNS_TOPIC_ARNS", ()),
-                     cert_host_pattern=cert_pattern, auto_confirm=flag("sns_auto_confirm"))
-
-    sg_key_text = secret("sendgrid_public_key")
+    parsed = OPTIONS.parse(argv, env)
+    o, problems = parsed.values, parsed.problems
+    sg_key_text = _optional(o.sendgrid_public_key_file or o.sendgrid_public_key or "")
     sg_key = None
     if sg_key_text:
         try:
             sg_key = load_public_key(sg_key_text)
         except ValueError as exc:
             problems.append(f"sendgrid_public_key: {exc}")
-    sg_age = pick("sendgrid_max_age", float, 600.0)
-    mg_age = pick("mailgun_max_age", float, 600.0)
-    for name, v in (("sendgrid_max_age", sg_age), ("mailgun_max_age", mg_age)):
-        if not 0 <= v <= 7 * 86400:
-            problems.append(f"{name}: {v} must be between 0 and 604800 seconds")
-    sendgrid = SendgridOptions(
-        public_key=sg_key, allow_unsigned=flag("sendgrid_allow_unsigned"),
-        event_types=pick("sendgrid_event_types", _csv, ("processed", "delivered")),
-        sender_arg=pick("sendgrid_sender_arg", str, "sender").strip(),
-        default_sender=(pick("sendgrid_default_sender", str, "") or "").strip() or None,
-        template_arg=pick("sendgrid_template_arg", str, "template_id").strip(),
-        subject_arg=pick("sendgrid_subject_arg", str, "subject").strip(),
-        max_age=sg_age)
-    mailgun = MailgunOptions(
-        signing_key=secret("mailgun_signing_key"),
-        event_types=pick("mailgun_event_types", _csv, ("accepted", "delivered", "failed")),
-        template_var=pick("mailgun_template_var", str, "template_id").strip(), max_age=mg_age)
-
-    if "--metrics-port" not in rest and not any(a.startswith("--metrics-port=") for a in rest) \
-            and env.get("MAILFLOW_METRICS_PORT") in (None, ""):
-        rest = rest + ["--metrics-port", str(DEFAULT_METRICS_PORT)]
-    try:
-        worker = parse_settings(rest, env)
-    except ConfigError as exc:
-        problems += exc.problems
-        worker = None
+    worker = worker_settings("tap http", parsed.rest, env, problems)
     if problems:
         raise ConfigError(problems)
-    mime = MimeOptions(body_chars=0, template_header=template_header, automated_rules=rules,
+    ses = SesOptions(event_types=o.ses_event_types, template_tags=o.ses_template_tag, topic_arns=o.sns_topic_arn,
+                     cert_host_pattern=o.sns_cert_host_pattern or DEFAULT_CERT_HOST_PATTERN,
+                     auto_confirm=o.sns_auto_confirm)
+    sendgrid = SendgridOptions(
+        public_key=sg_key, allow_unsigned=o.sendgrid_allow_unsigned, event_types=o.sendgrid_event_types,
+        sender_arg=o.sendgrid_sender_arg, default_sender=o.sendgrid_default_sender,
+        template_arg=o.sendgrid_template_arg, subject_arg=o.sendgrid_subject_arg, max_age=o.sendgrid_max_age)
+    mailgun = MailgunOptions(
+        signing_key=_optional(o.mailgun_signing_key_file or o.mailgun_signing_key or ""),
+        event_types=o.mailgun_event_types, template_var=o.mailgun_template_var, max_age=o.mailgun_max_age)
+    mime = MimeOptions(body_chars=0, template_header=o.template_header, automated_rules=o.automated_header,
                        internal_domains=tuple(worker.internal_domains))
-    return HttpTapSettings(worker=worker, listen_host=host, listen_port=port, produce_timeout=timeout,
-                           max_body_bytes=max_body, group_window=window, max_group_size=max_group,
-                           max_open_groups=max_open, remember_seconds=remember_s, remember_recipients=remember_n,
-                           providers=tuple(providers), mime=mime, ses=ses, sendgrid=sendgrid, mailgun=mailgun)
+    return HttpTapSettings(worker=worker, listen_host=o.listen[0], listen_port=o.listen[1],
+                           produce_timeout=o.produce_timeout, max_body_bytes=o.max_body_bytes,
+                           group_window=o.group_window, max_group_size=o.max_group_size,
+                           max_open_groups=o.max_open_groups, remember_seconds=o.remember_seconds,
+                           remember_recipients=o.remember_recipients, providers=o.providers, mime=mime, ses=ses,
+                           sendgrid=sendgrid, mailgun=mailgun)
 
 
 # ------------------------------------------------------------------------------ metrics
@@ -914,36 +846,17 @@ class HttpTap:
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if any(a in ("-h", "--help") for a in argv):
-        from streams.settings import build_parser
+    return run_command("tap http", argv, env, parser=_parser, parse=parse_http_settings, serve=_serve)
 
-        _parser().print_help()
-        print("\nworker settings (same flags and MAILFLOW_* variables as `mailflow worker`):")
-        build_parser().print_help()
-        return 0
-    try:
-        settings = parse_http_settings(argv, os.environ if env is None else env)
-    except ConfigError as exc:
-        print(f"mailflow tap http: {exc}", file=sys.stderr)
-        return 2
+
+def _serve(settings: HttpTapSettings) -> int:
     w = settings.worker
-    logging.basicConfig(level=w.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if w.log_level != "debug":
-        logging.getLogger("kafka").setLevel(logging.WARNING)
-        logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
-
+    setup_logging(w.log_level, {"kafka": logging.WARNING, "aiohttp.access": logging.WARNING})
     from prometheus_client import CollectorRegistry
-
-    from streams.worker import serve_metrics
 
     registry = CollectorRegistry()
     tap = HttpTap(settings, registry=registry)
-    try:
-        serve_metrics(registry, w)
-    except OSError as exc:
-        print(f"mailflow tap http: cannot serve /metrics on {w.metrics_host}:{w.metrics_port}: {exc}", file=sys.stderr)
-        return 2
+    start_metrics(registry, w)
     for p, missing in (("sendgrid", settings.sendgrid.public_key is None and not settings.sendgrid.allow_unsigned),
                        ("mailgun", not settings.mailgun.signing_key)):
         if p in settings.providers and missing:
@@ -953,20 +866,12 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         try:
             await tap.start()
         except OSError as exc:
-            print(f"mailflow tap http: cannot listen on {settings.listen}: {exc}", file=sys.stderr)
-            return 2
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
-                loop.add_signal_handler(sig, stop.set)
-            except (NotImplementedError, RuntimeError):  # pragma: no cover
-                pass
+            raise Fail(f"cannot listen on {settings.listen}: {exc}") from None
         log.info("tap http listening on %s:%d (%s); broker %s, input %s, dlq %s, window %.1fs, metrics port %s",
                  settings.listen_host, tap.port, ",".join(settings.providers), ",".join(w.bootstrap_servers),
                  w.input_topic, w.dlq_topic, settings.group_window, w.metrics_port)
         print(f"mailflow tap http: listening on {settings.listen_host}:{tap.port}", file=sys.stderr, flush=True)
-        await stop.wait()
+        await until_stopped()
         log.info("tap http stopping")
         await tap.stop()
         return 0

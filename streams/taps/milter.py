@@ -43,7 +43,6 @@ import logging
 import os
 import quopri
 import re
-import signal
 import struct
 import sys
 import time
@@ -53,16 +52,21 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Mapping, Sequence
 
 from detectors.errors import ConfigError
+from streams.frontend import (METRICS_PORTS, Fail, Option, Options, between, parse_listen, run_command, setup_logging,
+                              start_metrics, until_stopped, worker_settings)
+
+from .smtp import automated_header_option
 
 __all__ = [
     "MilterMessage", "Verdict", "ACCEPT", "MilterServer", "MilterSettings", "parse_milter_settings",
-    "TapMilterHandler", "TapMilterMetrics", "MtaClient", "milter_args", "message_event", "fast_event", "main",
+    "TapMilterHandler", "TapMilterMetrics", "MtaClient", "milter_options", "milter_settings",
+    "message_event", "fast_event", "main",
 ]
 
 log = logging.getLogger("mailflow.tap.milter")
 
 DEFAULT_LISTEN = "127.0.0.1:10026"
-DEFAULT_METRICS_PORT = 9112
+DEFAULT_METRICS_PORT = METRICS_PORTS["tap milter"]
 MILTER_ENV_PREFIX = "MAILFLOW_MILTER_"
 MILTER_VERSION = 6
 #: largest packet accepted (Postfix sends body chunks of at most 64 KiB)
@@ -432,117 +436,57 @@ class MilterSettings:
         return f"{self.listen_host}:{self.listen_port}"
 
 
-def milter_args(p: argparse.ArgumentParser, env_prefix: str = MILTER_ENV_PREFIX, listen_flag: str = "--listen",
-                listen_default: str = DEFAULT_LISTEN, listen_env: str = "LISTEN") -> None:
-    """The milter flags (shared by ``mailflow tap milter`` and ``mailflow guard --milter-listen``)."""
-    e = env_prefix
-    if listen_flag:
-        p.add_argument(listen_flag, dest="listen", metavar="HOST:PORT",
-                       help=f"address the milter listens on (Postfix smtpd_milters = inet:HOST:PORT) "
-                            f"[env {e}{listen_env}; default {listen_default}]")
-    p.add_argument("--milter-timeout", type=float, metavar="S",
-                   help=f"longest time the milter takes for a message before it accepts it anyway "
-                        f"[env {e}TIMEOUT; default 1]")
-    p.add_argument("--body-chars", type=int, metavar="N",
-                   help=f"characters of the plain-text body put in the event [env {e}BODY_CHARS; default 4000]")
-    p.add_argument("--template-header", metavar="NAME",
-                   help=f"header carrying the template id [env {e}TEMPLATE_HEADER; default X-Template-Id]")
-    p.add_argument("--automated-header", action="append", metavar="RULE",
-                   help="sender_kind=automated rule, as for `mailflow tap smtp` (repeatable; 'none' for no rule)")
-    p.add_argument("--max-body-bytes", type=int, metavar="BYTES",
-                   help=f"body bytes kept per message (the rest is counted, not kept) [env {e}MAX_BODY_BYTES; "
-                        f"default 2097152]")
+def _listen(text: str) -> tuple[str, int] | None:
+    return parse_listen(text) if text else None
 
 
-def parse_milter_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None, *,
-                          env_prefix: str = MILTER_ENV_PREFIX, default_metrics_port: int = DEFAULT_METRICS_PORT,
-                          prog: str = "mailflow tap milter", extra: Callable[[argparse.ArgumentParser], None] | None = None,
-                          listen_default: str = DEFAULT_LISTEN, listen_flag: str = "--listen",
-                          listen_env: str = "LISTEN") -> tuple[MilterSettings, argparse.Namespace]:
+def milter_options(listen_name: str = "listen", listen_default: str = DEFAULT_LISTEN,
+                   listen_shown: str | None = None) -> list[Option]:
+    """The milter's options (shared by ``mailflow tap milter`` and ``mailflow guard --milter-listen``).
+
+    The listen address is read into ``listen_name`` (None: no milter)."""
+    return [
+        Option(listen_name, _listen, _listen(listen_default), "address the milter listens on (Postfix smtpd_milters "
+               "= inet:HOST:PORT)", "HOST:PORT", shown=listen_shown or listen_default),
+        Option("milter_timeout", float, 1.0, "longest time the milter takes for a message before it accepts it anyway",
+               "S", check=between(0.01, 60, " seconds"), env="TIMEOUT"),
+        Option("body_chars", int, 4000, "characters of the plain-text body put in the event", "N",
+               check=between(0, 100_000)),
+        Option("template_header", str.strip, "X-Template-Id", "header carrying the template id", "NAME"),
+        automated_header_option("sender_kind=automated rule, as for `mailflow tap smtp`"),
+        Option("max_body_bytes", int, 2 * 1024 * 1024, "body bytes kept per message (the rest is counted, not kept)",
+               "BYTES", check=between(1024, 1 << 30)),
+    ]
+
+
+WAIT_ACK = Option("wait_ack", float, 0.0, "wait up to S seconds for the broker before accepting", "S",
+                  check=between(0, 30, " seconds"))
+OPTIONS = Options(MILTER_ENV_PREFIX, [WAIT_ACK] + milter_options())
+
+
+def milter_settings(values, worker, listen_name: str = "listen") -> MilterSettings:
+    """:class:`MilterSettings` from the values of :func:`milter_options` (port -1: no milter)."""
+    from .mime import MimeOptions
+
+    mime = MimeOptions(body_chars=values.body_chars, template_header=values.template_header,
+                       automated_rules=values.automated_header, internal_domains=tuple(worker.internal_domains))
+    host, port = getattr(values, listen_name) or ("", -1)
+    return MilterSettings(worker=worker, listen_host=host, listen_port=port, timeout=values.milter_timeout,
+                          wait_ack=getattr(values, "wait_ack", 0.0), max_body=values.max_body_bytes, mime=mime)
+
+
+def parse_milter_settings(argv: Sequence[str] | None = None,
+                          env: Mapping[str, str] | None = None) -> tuple[MilterSettings, Any]:
     """Settings from flags and environment; raises :class:`ConfigError` listing every problem.
 
-    Returns the settings and the parsed namespace (for the ``extra`` flags of a caller).
+    Returns the settings and the values read (one attribute per option).
     """
-    from streams.settings import parse_settings
-
-    from .mime import DEFAULT_AUTOMATED_RULES, MimeOptions, iter_rules
-
     env = os.environ if env is None else env
-    p = argparse.ArgumentParser(prog=prog, add_help=False, allow_abbrev=False)
-    p.add_argument("--wait-ack", type=float, metavar="S")
-    milter_args(p, env_prefix, listen_flag=listen_flag, listen_default=listen_default, listen_env=listen_env)
-    if extra is not None:
-        extra(p)
-    ns, rest = p.parse_known_args(list(argv or []))
-    problems: list[str] = []
-
-    def pick(name: str, conv, default):
-        v = getattr(ns, name, None)
-        if v is not None:
-            return v
-        raw = env.get(env_prefix + name.upper())
-        if raw in (None, ""):
-            return default
-        try:
-            return conv(raw)
-        except (TypeError, ValueError):
-            problems.append(f"{name}: {raw!r} (from {env_prefix + name.upper()}) is not valid")
-            return default
-
-    listen = ns.listen
-    if listen is None:
-        listen = env.get(env_prefix + listen_env) or listen_default
-    host, port = "", -1  # -1: no milter (the guard without --milter-listen)
-    if listen:
-        host, _, port_s = listen.rpartition(":")
-        host = host.strip("[]")
-        try:
-            port = int(port_s)
-            if not host or not 0 <= port < 65536:
-                raise ValueError
-        except ValueError:
-            problems.append(f"{listen_flag.lstrip('-')}: {listen!r} is not HOST:PORT")
-            host, port = "127.0.0.1", 0
-    timeout = pick("milter_timeout", float, 1.0)
-    if not 0.01 <= timeout <= 60:
-        problems.append(f"milter_timeout: {timeout} must be between 0.01 and 60 seconds")
-    wait_ack = pick("wait_ack", float, 0.0)
-    if not 0 <= wait_ack <= 30:
-        problems.append(f"wait_ack: {wait_ack} must be between 0 and 30 seconds")
-    body_chars = pick("body_chars", int, 4000)
-    if not 0 <= body_chars <= 100_000:
-        problems.append(f"body_chars: {body_chars} must be between 0 and 100000")
-    max_body = pick("max_body_bytes", int, 2 * 1024 * 1024)
-    if not 1024 <= max_body <= 1 << 30:
-        problems.append(f"max_body_bytes: {max_body} must be between 1024 and {1 << 30}")
-    template_header = pick("template_header", str, "X-Template-Id").strip()
-    rules = DEFAULT_AUTOMATED_RULES
-    texts = ns.automated_header
-    if texts is None:
-        raw = env.get(env_prefix + "AUTOMATED_HEADERS")
-        texts = None if raw in (None, "") else raw.split(",")
-    if texts is not None:
-        if [t.strip().lower() for t in texts] == ["none"]:
-            rules = ()
-        else:
-            try:
-                rules = iter_rules(texts)
-            except ValueError as exc:
-                problems.append(f"automated_header: {exc}")
-    if "--metrics-port" not in rest and not any(a.startswith("--metrics-port=") for a in rest) \
-            and env.get("MAILFLOW_METRICS_PORT") in (None, ""):
-        rest = rest + ["--metrics-port", str(default_metrics_port)]
-    try:
-        worker = parse_settings(rest, env)
-    except ConfigError as exc:
-        problems += exc.problems
-        worker = None
-    if problems:
-        raise ConfigError(problems)
-    mime = MimeOptions(body_chars=body_chars, template_header=template_header, automated_rules=rules,
-                       internal_domains=tuple(worker.internal_domains))
-    return (MilterSettings(worker=worker, listen_host=host, listen_port=port, timeout=timeout, wait_ack=wait_ack,
-                           max_body=max_body, mime=mime), ns)
+    parsed = OPTIONS.parse(argv, env)
+    worker = worker_settings("tap milter", parsed.rest, env, parsed.problems)
+    if parsed.problems:
+        raise ConfigError(parsed.problems)
+    return milter_settings(parsed.values, worker), parsed.values
 
 
 # ------------------------------------------------------------------------------ tap
@@ -780,19 +724,11 @@ class TapMilterHandler:
             await asyncio.wait(list(self._tasks), timeout=timeout)
 
 
-def _help(prog: str) -> None:
-    from streams.settings import build_parser
-
-    p = argparse.ArgumentParser(prog=prog, description=(
+def _parser() -> argparse.ArgumentParser:
+    return OPTIONS.parser("mailflow tap milter", description=(
         "Milter tap: Postfix (smtpd_milters = inet:HOST:PORT, milter_default_action = accept) shows each "
         "message to it; it accepts at once and produces one contract event (envelope recipients, so Bcc, "
         "and the queue id) to the input topic. Also takes every `mailflow worker` option."))
-    p.add_argument("--wait-ack", type=float, metavar="S",
-                   help=f"wait up to S seconds for the broker before accepting [env {MILTER_ENV_PREFIX}WAIT_ACK; default 0]")
-    milter_args(p)
-    p.print_help()
-    print("\nworker settings (same flags and MAILFLOW_* variables as `mailflow worker`):")
-    build_parser().print_help()
 
 
 def _sink(settings: MilterSettings):
@@ -802,33 +738,21 @@ def _sink(settings: MilterSettings):
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if any(a in ("-h", "--help") for a in argv):
-        _help("mailflow tap milter")
-        return 0
-    try:
-        settings, _ = parse_milter_settings(argv, os.environ if env is None else env)
-    except ConfigError as exc:
-        print(f"mailflow tap milter: {exc}", file=sys.stderr)
-        return 2
+    return run_command("tap milter", argv, env, parser=_parser, parse=lambda a, e: parse_milter_settings(a, e)[0],
+                       serve=_serve_tap)
+
+
+def _serve_tap(settings: MilterSettings) -> int:
     w = settings.worker
-    logging.basicConfig(level=w.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if w.log_level != "debug":
-        logging.getLogger("kafka").setLevel(logging.WARNING)
+    setup_logging(w.log_level, {"kafka": logging.WARNING})
     # the event is built and produced in threads after the accept; a short GIL switch interval
     # (default 5 ms) lets the event loop answer the next message without waiting for them
     sys.setswitchinterval(0.0005)
     from prometheus_client import CollectorRegistry
 
-    from streams.worker import serve_metrics
-
     registry = CollectorRegistry()
     metrics = TapMilterMetrics(registry)
-    try:
-        serve_metrics(registry, w)
-    except OSError as exc:
-        print(f"mailflow tap milter: cannot serve /metrics on {w.metrics_host}:{w.metrics_port}: {exc}", file=sys.stderr)
-        return 2
+    start_metrics(registry, w)
     sink = _sink(settings)
     handler = TapMilterHandler(settings, sink, metrics)
     server = MilterServer(handler, settings.listen_host, settings.listen_port, timeout=settings.timeout,
@@ -839,22 +763,14 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         try:
             await server.start()
         except OSError as exc:
-            print(f"mailflow tap milter: cannot listen on {settings.listen}: {exc}", file=sys.stderr)
-            return 2
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
-                loop.add_signal_handler(sig, stop.set)
-            except (NotImplementedError, RuntimeError):  # pragma: no cover
-                pass
+            raise Fail(f"cannot listen on {settings.listen}: {exc}") from None
         log.info("tap milter listening on %s:%d; broker %s, input %s", settings.listen_host, server.bound_port,
                  ",".join(w.bootstrap_servers), w.input_topic)
         print(f"mailflow tap milter: listening on {settings.listen_host}:{server.bound_port}", file=sys.stderr, flush=True)
-        await stop.wait()
+        await until_stopped()
         await server.stop()
         await handler.drain()
-        await loop.run_in_executor(None, sink.close)
+        await asyncio.get_running_loop().run_in_executor(None, sink.close)
         return 0
 
     return asyncio.run(run())

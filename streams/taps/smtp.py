@@ -38,7 +38,6 @@ import asyncio
 import hashlib
 import logging
 import os
-import signal
 import sys
 import threading
 import time
@@ -47,12 +46,14 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 from detectors.errors import ConfigError
+from streams.frontend import (METRICS_PORTS, Fail, Invalid, Option, Options, between, parse_listen, run_command,
+                              setup_logging, start_metrics, until_stopped, worker_settings)
 
 from .mime import DEFAULT_AUTOMATED_RULES, HeaderRule, MalformedMessage, MimeOptions, TAP_REJECT_REASONS, iter_rules
 
 __all__ = [
     "TapSettings", "TapMetrics", "KafkaSink", "JournalHandler", "SmtpTap", "parse_tap_settings", "main",
-    "RESULTS", "DEFAULT_LISTEN", "DEFAULT_METRICS_PORT",
+    "RESULTS", "DEFAULT_LISTEN", "DEFAULT_METRICS_PORT", "automated_rules", "automated_header_option",
 ]
 
 log = logging.getLogger("mailflow.tap.smtp")
@@ -60,7 +61,7 @@ log = logging.getLogger("mailflow.tap.smtp")
 DEFAULT_LISTEN = "127.0.0.1:10025"
 #: the tap's /metrics port when neither --metrics-port nor MAILFLOW_METRICS_PORT is given
 #: (the worker's default 9108 + 1, so both run on one host without settings)
-DEFAULT_METRICS_PORT = 9109
+DEFAULT_METRICS_PORT = METRICS_PORTS["tap smtp"]
 DEFAULT_MAX_MESSAGE_SIZE = 32 * 1024 * 1024
 TAP_ENV_PREFIX = "MAILFLOW_TAP_"
 #: the ``mailflow-source-topic`` header of the tap's dead letters (there is no input record)
@@ -95,112 +96,70 @@ class TapSettings:
         return f"{self.listen_host}:{self.listen_port}"
 
 
+def automated_rules(texts: Sequence[str]) -> tuple[HeaderRule, ...]:
+    """``--automated-header`` rules (``none``: no rule); the converter every tap shares."""
+    if [t.strip().lower() for t in texts] == ["none"]:
+        return ()
+    try:
+        return iter_rules(texts)
+    except ValueError as exc:
+        raise Invalid(str(exc)) from None
+
+
+def automated_header_option(text: str) -> Option:
+    return Option("automated_header", automated_rules, DEFAULT_AUTOMATED_RULES, text, "RULE", repeat=True,
+                  env="AUTOMATED_HEADERS",
+                  shown="; ".join(str(r) for r in DEFAULT_AUTOMATED_RULES) + "; 'none': no rule")
+
+
+def _local_part(text: str) -> str:
+    text = text.strip()
+    if not text or "@" in text or "+" in text:
+        raise Invalid(f"{text!r} must be a local part without @ or +")
+    return text
+
+
+OPTIONS = Options(TAP_ENV_PREFIX, [
+    Option("listen", parse_listen, parse_listen(DEFAULT_LISTEN), "address to accept SMTP on", "HOST:PORT",
+           shown=DEFAULT_LISTEN),
+    Option("max_message_size", int, DEFAULT_MAX_MESSAGE_SIZE,
+           "largest message accepted; larger ones get 552 (keep >= the MTA's message_size_limit)", "BYTES",
+           check=between(1024, 1 << 31)),
+    Option("body_chars", int, 4000, "characters of the plain-text body put in the event (0: none)", "N",
+           check=between(0, 100_000)),
+    Option("template_header", str.strip, "X-Template-Id",
+           "header carrying the sending system's template id ('' : none)", "NAME"),
+    automated_header_option("sender_kind=automated when this header rule matches: Name, Name=v1|v2 or Name!=v1|v2"),
+    Option("journal_local", _local_part, "journal", "local part of the journal address (journal@..., "
+           "journal+LOCAL=DOMAIN@...)", "LOCAL"),
+    Option("produce_timeout", float, 10.0, "seconds to wait for the broker's acknowledgement before answering 451",
+           "S", check=between(0.1, 600, " seconds")),
+    Option("hostname", str, "mailflow-tap", "name in the SMTP greeting", "NAME"),
+])
+
+
 def _tap_parser(add_help: bool = True) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="mailflow tap smtp", add_help=add_help, allow_abbrev=False,
+    return OPTIONS.parser(
+        "mailflow tap smtp", add_help=add_help,
         description="SMTP journal receiver: each journalled message becomes one contract event on the "
                     "input topic (malformed mail: the dead-letter topic); answers 250 only after the broker "
                     "acknowledged it, 451 otherwise. Also takes every `mailflow worker` option "
-                    "(--broker, --input-topic, --dlq-topic, --internal-domain, --metrics-port, ...).",
-    )
-    e = TAP_ENV_PREFIX
-    p.add_argument("--listen", metavar="HOST:PORT", help=f"address to accept SMTP on [env {e}LISTEN; default {DEFAULT_LISTEN}]")
-    p.add_argument("--max-message-size", type=int, metavar="BYTES",
-                   help=f"largest message accepted; larger ones get 552 (keep >= the MTA's message_size_limit) "
-                        f"[env {e}MAX_MESSAGE_SIZE; default {DEFAULT_MAX_MESSAGE_SIZE}]")
-    p.add_argument("--body-chars", type=int, metavar="N",
-                   help=f"characters of the plain-text body put in the event (0: none) [env {e}BODY_CHARS; default 4000]")
-    p.add_argument("--template-header", metavar="NAME",
-                   help=f"header carrying the sending system's template id ('' : none) [env {e}TEMPLATE_HEADER; default X-Template-Id]")
-    p.add_argument("--automated-header", action="append", metavar="RULE",
-                   help="sender_kind=automated when this header rule matches: Name, Name=v1|v2 or Name!=v1|v2 "
-                        f"(repeatable; env {e}AUTOMATED_HEADERS, comma list; default "
-                        f"{', '.join(str(r) for r in DEFAULT_AUTOMATED_RULES)}; 'none' for no rule)")
-    p.add_argument("--journal-local", metavar="LOCAL",
-                   help=f"local part of the journal address (journal@..., journal+LOCAL=DOMAIN@...) [env {e}JOURNAL_LOCAL; default journal]")
-    p.add_argument("--produce-timeout", type=float, metavar="S",
-                   help=f"seconds to wait for the broker's acknowledgement before answering 451 [env {e}PRODUCE_TIMEOUT; default 10]")
-    p.add_argument("--hostname", metavar="NAME", help=f"name in the SMTP greeting [env {e}HOSTNAME; default mailflow-tap]")
-    return p
+                    "(--broker, --input-topic, --dlq-topic, --internal-domain, --metrics-port, ...).")
 
 
 def parse_tap_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> TapSettings:
     """Settings from flags and environment; raises :class:`ConfigError` listing every problem."""
-    from streams.settings import parse_settings
-
     env = os.environ if env is None else env
-    argv = list(argv or [])
-    ns, rest = _tap_parser(add_help=False).parse_known_args(argv)
-    problems: list[str] = []
-
-    def pick(name: str, conv, default):
-        v = getattr(ns, name)
-        source = "--" + name.replace("_", "-")
-        if v is None:
-            raw = env.get(TAP_ENV_PREFIX + name.upper())
-            if raw in (None, ""):
-                return default
-            source = TAP_ENV_PREFIX + name.upper()
-            try:
-                return conv(raw)
-            except (TypeError, ValueError):
-                problems.append(f"{name}: {raw!r} (from {source}) is not valid")
-                return default
-        return v
-
-    listen = pick("listen", str, DEFAULT_LISTEN)
-    host, _, port_s = listen.rpartition(":")
-    host = host.strip("[]")
-    try:
-        port = int(port_s)
-        if not host or not 0 <= port < 65536:
-            raise ValueError
-    except ValueError:
-        problems.append(f"listen: {listen!r} is not HOST:PORT")
-        host, port = "127.0.0.1", 10025
-    max_size = pick("max_message_size", int, DEFAULT_MAX_MESSAGE_SIZE)
-    if not 1024 <= max_size <= 1 << 31:
-        problems.append(f"max_message_size: {max_size} must be between 1024 and {1 << 31}")
-    body_chars = pick("body_chars", int, 4000)
-    if not 0 <= body_chars <= 100_000:
-        problems.append(f"body_chars: {body_chars} must be between 0 and 100000")
-    template_header = pick("template_header", str, "X-Template-Id").strip()
-    journal_local = pick("journal_local", str, "journal").strip()
-    if not journal_local or "@" in journal_local or "+" in journal_local:
-        problems.append(f"journal_local: {journal_local!r} must be a local part without @ or +")
-    timeout = pick("produce_timeout", float, 10.0)
-    if not 0.1 <= timeout <= 600:
-        problems.append(f"produce_timeout: {timeout} must be between 0.1 and 600 seconds")
-    hostname = pick("hostname", str, "mailflow-tap")
-    rule_texts = ns.automated_header
-    if rule_texts is None:
-        raw = env.get(TAP_ENV_PREFIX + "AUTOMATED_HEADERS")
-        rule_texts = None if raw in (None, "") else [r for r in raw.split(",")]
-    rules: tuple[HeaderRule, ...] = DEFAULT_AUTOMATED_RULES
-    if rule_texts is not None:
-        if [t.strip().lower() for t in rule_texts] == ["none"]:
-            rules = ()
-        else:
-            try:
-                rules = iter_rules(rule_texts)
-            except ValueError as exc:
-                problems.append(f"automated_header: {exc}")
-
-    # the worker's settings (broker, topics, internal domains, metrics, security, log level)
-    if "--metrics-port" not in rest and not any(a.startswith("--metrics-port=") for a in rest) \
-            and env.get("MAILFLOW_METRICS_PORT") in (None, ""):
-        rest = rest + ["--metrics-port", str(DEFAULT_METRICS_PORT)]
-    try:
-        worker = parse_settings(rest, env)
-    except ConfigError as exc:
-        problems += exc.problems
-        worker = None
-    if problems:
-        raise ConfigError(problems)
-    mime = MimeOptions(body_chars=body_chars, template_header=template_header, automated_rules=rules,
-                       journal_local=journal_local, internal_domains=tuple(worker.internal_domains))
-    return TapSettings(worker=worker, listen_host=host, listen_port=port, max_message_size=max_size,
-                       produce_timeout=timeout, hostname=hostname, mime=mime)
+    parsed = OPTIONS.parse(argv, env)
+    worker = worker_settings("tap smtp", parsed.rest, env, parsed.problems)
+    if parsed.problems:
+        raise ConfigError(parsed.problems)
+    o = parsed.values
+    mime = MimeOptions(body_chars=o.body_chars, template_header=o.template_header, automated_rules=o.automated_header,
+                       journal_local=o.journal_local, internal_domains=tuple(worker.internal_domains))
+    return TapSettings(worker=worker, listen_host=o.listen[0], listen_port=o.listen[1],
+                       max_message_size=o.max_message_size, produce_timeout=o.produce_timeout, hostname=o.hostname,
+                       mime=mime)
 
 
 # ----------------------------------------------------------------------------- metrics
@@ -481,56 +440,30 @@ class SmtpTap:
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if any(a in ("-h", "--help") for a in argv):
-        from streams.settings import build_parser
+    return run_command("tap smtp", argv, env, parser=_tap_parser, parse=parse_tap_settings, serve=_serve)
 
-        _tap_parser().print_help()
-        print("\nworker settings (same flags and MAILFLOW_* variables as `mailflow worker`):")
-        build_parser().print_help()
-        return 0
-    try:
-        settings = parse_tap_settings(argv, os.environ if env is None else env)
-    except ConfigError as exc:
-        print(f"mailflow tap smtp: {exc}", file=sys.stderr)
-        return 2
+
+def _serve(settings: TapSettings) -> int:
     w = settings.worker
-    logging.basicConfig(level=w.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # aiosmtpd logs every SMTP command (MAIL FROM/RCPT TO addresses) at INFO, and kafka-python narrates every connection at INFO: both only from debug on
-    if w.log_level != "debug":
-        logging.getLogger("mail.log").setLevel(logging.WARNING)
-        logging.getLogger("kafka").setLevel(logging.WARNING)
-
+    # aiosmtpd logs every SMTP command (MAIL FROM/RCPT TO addresses) at INFO, and kafka-python narrates
+    # every connection at INFO: both only from debug on
+    setup_logging(w.log_level, {"mail.log": logging.WARNING, "kafka": logging.WARNING})
     from prometheus_client import CollectorRegistry
-
-    from streams.worker import serve_metrics
 
     registry = CollectorRegistry()
     tap = SmtpTap(settings, registry=registry)
-    try:
-        serve_metrics(registry, w)
-    except OSError as exc:
-        print(f"mailflow tap smtp: cannot serve /metrics on {w.metrics_host}:{w.metrics_port}: {exc}", file=sys.stderr)
-        return 2
+    start_metrics(registry, w)
 
     async def run() -> int:
         try:
             await tap.start()
         except OSError as exc:
-            print(f"mailflow tap smtp: cannot listen on {settings.listen}: {exc}", file=sys.stderr)
-            return 2
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
-                loop.add_signal_handler(sig, stop.set)
-            except (NotImplementedError, RuntimeError):  # pragma: no cover - not the main thread
-                pass
+            raise Fail(f"cannot listen on {settings.listen}: {exc}") from None
         log.info("tap smtp listening on %s:%d; broker %s, input %s, dlq %s, max message %d bytes, metrics port %s",
                  settings.listen_host, tap.port, ",".join(w.bootstrap_servers), w.input_topic, w.dlq_topic,
                  settings.max_message_size, w.metrics_port)
         print(f"mailflow tap smtp: listening on {settings.listen_host}:{tap.port}", file=sys.stderr, flush=True)
-        await stop.wait()
+        await until_stopped()
         log.info("tap smtp stopping")
         await tap.stop()
         return 0

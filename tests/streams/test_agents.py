@@ -198,6 +198,33 @@ def test_detector_failure_goes_to_dlq_not_crash(mapp):
     assert sample(mapp, "mailflow_events_failed_total") == 1
 
 
+def test_an_event_that_cannot_be_decoded_fails_alone(mapp, caplog):
+    """A contract rejection is dead-lettered with its reason; a parser bug as ``internal_error``
+    (logged, counted as failed); the batch's other events are processed."""
+    from detectors import events as detector_events
+    from streams import agents
+    from streams.models import HEADER_DETAIL
+
+    real = detector_events.parse_event
+
+    def parse(value, **kw):
+        if value == b"parser-bug":
+            raise ValueError("boom")
+        return real(value, **kw)
+
+    batch = [fake_event(b"not json", offset=0), fake_event(b"parser-bug", offset=1), fake_event(blast_event(2), offset=2)]
+    with Sent(mapp) as sent, mock.patch.object(agents, "parse_event", parse), caplog.at_level("WARNING", agents.__name__):
+        mapp.processor.handle(batch)
+        asyncio.run(mapp.processor.write_dead_letters())
+    headers = [dict(d["headers"]) for d in sent.dlq]
+    assert [h[HEADER_SOURCE_OFFSET] for h in headers] == [b"0", b"1"]
+    assert headers[0][HEADER_REASON] != b"internal_error"
+    assert headers[1][HEADER_REASON] == b"internal_error" and headers[1][HEADER_DETAIL] == b"parser raised ValueError"
+    assert sample(mapp, "mailflow_events_failed_total") == 1
+    assert sample(mapp, "mailflow_events_processed_total") == 1
+    assert "parsing failed on event at mail.outbound[0]@1: ValueError" in caplog.text
+
+
 def test_bulk_acks_commit_the_same_offsets_as_faust_per_message_acks(mapp):
     """The bulk path acks offsets per partition; Faust must then commit exactly what
     per-message ``Consumer.ack`` would: below-committed and repeated offsets ignored,

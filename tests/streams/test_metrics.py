@@ -136,3 +136,18 @@ def test_batched_histograms_export_what_a_prometheus_histogram_would():
     text = generate_latest(reg).decode()
     assert "# TYPE mailflow_event_processing_seconds histogram" in text
     assert 'mailflow_detector_score_bucket{detector="fanout",le="0.5"} 1.0' in text
+
+
+def test_process_python_and_build_metrics_are_exported():
+    """An SRE's usual exporter series: process_*, python_* and the build, on the worker's own registry."""
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from streams.metrics import Metrics, build_version
+
+    reg = CollectorRegistry()
+    Metrics(reg)
+    text = generate_latest(reg).decode()
+    assert "process_cpu_seconds_total" in text and "process_resident_memory_bytes" in text
+    assert 'python_info{' in text and "python_gc_objects_collected_total" in text
+    assert reg.get_sample_value("mailflow_build_info", {"version": build_version(), "python": __import__("platform").python_version()}) == 1.0
+    assert build_version() != ""
