@@ -2517,7 +2517,8 @@ def _combine(t: str, rules: frozenset[str], model: dict[str, Any] | None,
     unless its logit is at most ``model["veto"]``, each other category named in
     the text is added when its logit exceeds ``model["rescue"]`` and it is not in
     ``vetoed`` (categories a blocking veto of the rules rejected: text-level,
-    "late", or negation; :func:`_blocked`)."""
+    "late", or negation; :func:`_blocked`) and, for card_number, the text does not
+    name a card by its last digits (:data:`_CARD_BY_ITS_DIGITS`, searched only then)."""
     if model is None:
         return rules
     logits = _model_logits(t, model)
@@ -2525,7 +2526,9 @@ def _combine(t: str, rules: frozenset[str], model: dict[str, Any] | None,
         return rules
     veto, rescue = model["veto"], model["rescue"]
     keep = [c for c in CATEGORIES if c in logits
-            and (logits[c] > veto if c in rules else (logits[c] > rescue and c not in vetoed))]
+            and (logits[c] > veto if c in rules
+                 else (logits[c] > rescue and c not in vetoed
+                       and (c != "card_number" or _CARD_BY_ITS_DIGITS.search(t) is None)))]
     keep.extend(c for c in rules if c not in logits)
     return frozenset(keep)
 
@@ -2552,14 +2555,10 @@ _CARD_BY_ITS_DIGITS = re.compile(
 )
 
 
-def _blocked(ctx: Mapping[str, Any], t: str = "") -> frozenset[str]:
-    """Categories a blocking veto (:data:`_BLOCKING_VETOES`) of the rules rejected in the text of ``ctx``,
-    and card_number when the normalised text ``t`` names a card by its last digits."""
+def _blocked(ctx: Mapping[str, Any]) -> frozenset[str]:
+    """Categories a blocking veto (:data:`_BLOCKING_VETOES`) of the rules rejected in the text of ``ctx``."""
     vetoed = ctx.get("vetoed", {})
-    out = {c for kind in _BLOCKING_VETOES for c in vetoed.get(kind, ())}
-    if t and _CARD_BY_ITS_DIGITS.search(t):
-        out.add("card_number")
-    return frozenset(out)
+    return frozenset(c for kind in _BLOCKING_VETOES for c in vetoed.get(kind, ()))
 
 
 def find_requests(text: str) -> frozenset[str]:
@@ -2615,7 +2614,7 @@ def _find_requests(text: str, model: dict[str, Any] | None, use_model: bool = Tr
     t = anchored[0]
     ctx: dict[str, Any] = {}
     rules = _requests_in(t, ctx, anchored[1], anchored[2])
-    return _combine(t, rules, model, _blocked(ctx, t)) if use_model else rules
+    return _combine(t, rules, model, _blocked(ctx)) if use_model else rules
 
 
 def classify(text: str) -> dict[str, Any]:
@@ -2645,7 +2644,7 @@ def classify(text: str) -> dict[str, Any]:
     t = normalise(text)
     ctx: dict[str, Any] = {}
     anchored = _normalised_if_anchored(text)
-    cats = (_combine(t, _requests_in(t, ctx, anchored[1], anchored[2]), _MODEL, _blocked(ctx, t))
+    cats = (_combine(t, _requests_in(t, ctx, anchored[1], anchored[2]), _MODEL, _blocked(ctx))
             if anchored is not None else frozenset())
     secure = ctx.get("secure_veto", False) or ctx.get("secure_text", _secure_text(t))
     return {"categories": cats, "secure_channel": bool(secure), "link": _URL.search(t) is not None}
