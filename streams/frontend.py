@@ -264,12 +264,10 @@ def setup_logging(level: str, quiet: Mapping[str, int] | None = None) -> None:
 
 def start_metrics(registry, worker) -> Any:
     """Serve ``registry`` on ``worker.metrics_host:metrics_port`` (a daemon thread; not for port 0)."""
-    if not worker.metrics_port:
-        return None
-    from prometheus_client import start_http_server
+    from .worker import serve_metrics  # the worker's own: one way to serve /metrics
 
     try:
-        return start_http_server(worker.metrics_port, addr=worker.metrics_host, registry=registry)
+        return serve_metrics(registry, worker)
     except OSError as exc:
         raise Fail(f"cannot serve /metrics on {worker.metrics_host}:{worker.metrics_port}: {exc}") from None
 
