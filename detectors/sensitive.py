@@ -398,7 +398,9 @@ _NOUNS = {
         r"numero\s+de\s+identificacao\s+civil",
         # FR
         r"numeros?\s+(?:de\s+)?(?:securite\s+sociale|secu\b|carte\s+vitale)",
-        r"securite\s+sociale",
+        # the institution's bare name ("paye par la Securite sociale", "Ordenante: Seguridad Social") is
+        # not the reader's number: only with a possessive (see the ES / PT entries below)
+        r"(?:votre|ta|ton|vos|tes)\s+securite\s+sociale",
         r"carte\s+vitale",
         r"nir\b",
         r"numero\s+fiscal",
@@ -408,8 +410,8 @@ _NOUNS = {
         r"sv[- ]nummer\b",
         # ES / IT / PT
         r"numero\s+(?:de\s+|da\s+|di\s+)?(?:la\s+)?(?:seguridad|seguranca|previdenza)\s+social[e]?",
-        r"seguridad\s+social",
-        r"seguranca\s+social",
+        r"(?:su|tu|sus|tus)\s+seguridad\s+social",
+        r"(?:(?:o\s+)?(?:seu|teu)|(?:a\s+)?(?:sua|tua))\s+seguranca\s+social",
         r"\b(?:nss|nif|nie|niss|cpf|curp|rfc|bsn|avs|ahv|cuit|cuil|tin)\b(?:[- ]?(?:nummer|nr|number|numero)\b)?",
         r"numero\s+(?:avs|ahv|de\s+(?:su\s+|tu\s+|la\s+)?cedula)\b",
         r"numero\s+(?:de|del|do)\s+(?:su\s+|tu\s+)?(?:dni|nie|nif|documento(?:\s+(?:nacional\s+)?de\s+identidad)?"
@@ -2517,20 +2519,35 @@ def _combine(t: str, rules: frozenset[str], model: dict[str, Any] | None,
     unless its logit is at most ``model["veto"]``, each other category named in
     the text is added when its logit exceeds ``model["rescue"]`` and it is not in
     ``vetoed`` (categories a blocking veto of the rules rejected: text-level,
-    "late", or negation; :func:`_blocked`) and, for card_number, the text does not
-    name a card by its last digits (:data:`_CARD_BY_ITS_DIGITS`, searched only then)."""
+    "late", or negation; :func:`_blocked`), the text does not tell the reader
+    there is nothing to do (:data:`_NOTHING_TO_DO`) and, for card_number, the
+    text does not name the reader's card or account by its masked or last
+    digits (:data:`_CARD_BY_ITS_DIGITS`, :data:`_ACCOUNT_BY_ITS_DIGITS`).
+    The three text searches run only when the scorer would add a category."""
     if model is None:
         return rules
     logits = _model_logits(t, model)
     if not logits:
         return rules
     veto, rescue = model["veto"], model["rescue"]
-    keep = [c for c in CATEGORIES if c in logits
-            and (logits[c] > veto if c in rules
-                 else (logits[c] > rescue and c not in vetoed
-                       and (c != "card_number" or _CARD_BY_ITS_DIGITS.search(t) is None)))]
+    keep = [c for c in CATEGORIES if c in logits and c in rules and logits[c] > veto]
+    added = [c for c in CATEGORIES if c in logits and c not in rules and logits[c] > rescue and c not in vetoed]
+    if added:
+        added = _rescuable(t, added)
+    keep.extend(added)
     keep.extend(c for c in rules if c not in logits)
     return frozenset(keep)
+
+
+def _rescuable(t: str, cats: list[str]) -> list[str]:
+    """The categories of ``cats`` the scorer may add to the normalised text ``t``
+    (see :func:`_combine`)."""
+    if _NOTHING_TO_DO.search(t) is not None:
+        return []
+    if "card_number" in cats and (_CARD_BY_ITS_DIGITS.search(t) is not None
+                                  or _ACCOUNT_BY_ITS_DIGITS.search(t) is not None):
+        return [c for c in cats if c != "card_number"]
+    return cats
 
 
 #: Kinds of rule veto the scorer may not overrule by adding the category: the
@@ -2552,6 +2569,44 @@ _CARD_BY_ITS_DIGITS = re.compile(
     r"|terminada\s+en|acabada\s+en|que\s+termina\s+en|che\s+termina\s+(?:con|in)|terminante\s+(?:con|in)"
     r"|terminada\s+em|com\s+final|final|endet\s+auf|endend\s+auf|mit\s+endung|eindigend\s+op|eindigt\s+op)\s*[:]?\s*)?"
     r"(?:[x*.]{2,}\s*)?\d{4}\b(?![,.]\d)"
+)
+
+
+# An account named by its masked or last digits: "your account ES** **** 8799", "Ihr Konto
+# DE** **** 1234", "su cuenta terminada en 4321", "IBAN FR76 **** **** 0042". Like a card
+# named by its last digits, it is the sender's notice about the reader's own account (a
+# transfer received, its card's limit changed): a card it names is the account's card, and
+# the scorer may not add card_number to such a text (the rules still find a request in it;
+# bank_account stays open to the scorer: "your account DE** **** 1234 ... send us your full
+# IBAN" is a request).
+_ACCOUNT_BY_ITS_DIGITS = re.compile(
+    r"\b(?:account|acct|cuenta|konto|girokonto|tagesgeldkonto|compte|conto|rekening|betaalrekening|conta|iban)\b"
+    r"(?:\s+(?:number|no|nr|numero|nummer|corriente|courant|corrente|bancaire|bancario|bancaria|de\s+ahorro|d\s+epargne))?"
+    r"\s*[:(\[]?\s*(?:(?:ending|ending\s+in|ending\s+with|se\s+terminant\s+par|terminant\s+par|terminada\s+en"
+    r"|acabada\s+en|que\s+termina\s+en|che\s+termina\s+(?:con|in)|terminada\s+em|com\s+final|endet\s+auf"
+    r"|endend\s+auf|mit\s+endung|eindigend\s+op|eindigt\s+op)\s*[:]?\s*(?:[x*]{2,}\s*)*\d{2,4}\b"
+    r"|[a-z]{2}[0-9x*]{0,2}(?:\s*[x*]{2,})+\s*\d{2,4}\b|(?:[x*]{2,}\s*)+\d{2,4}\b)"
+)
+
+# The sender tells the reader there is nothing to do: "You don't need to do anything",
+# "Sie müssen nichts weiter tun", "No tiene que hacer nada", "Vous n'avez rien à faire",
+# "Non deve fare nulla", "U hoeft niets te doen", "Não precisa de fazer nada", "No action is
+# required". A notice, not a request: the scorer may add no category to such a text.
+_NOTHING_TO_DO = re.compile(
+    rf"\b(?:(?:you|u)\s+(?:don{_AP}?t|do\s+not|won{_AP}?t|will\s+not|needn{_AP}?t)\s+(?:need\s+to|have\s+to)?\s*"
+    r"(?:do|take)\s+(?:anything|any\s+action)"
+    r"|(?:there\s+is\s+)?nothing\s+(?:(?:else|more|further)\s+)?(?:for\s+you\s+)?(?:you\s+need\s+)?to\s+do\b"
+    r"|no\s+(?:further\s+)?action\s+(?:is\s+)?(?:needed|required|necessary)"
+    r"|(?:sie|du)\s+(?:mussen|musst|brauchen|brauchst)\s+nichts\s+(?:weiter\s+|mehr\s+|zu\s+)?"
+    r"(?:tun|unternehmen|veranlassen)|(?:es\s+ist\s+)?nichts\s+(?:weiter\s+)?zu\s+tun|kein\s+handlungsbedarf"
+    r"|no\s+(?:tiene|tienes|necesita|necesitas|debe|debes|hace\s+falta)\s+(?:que\s+)?hacer\s+nada"
+    r"|no\s+es\s+necesario\s+que\s+(?:haga|hagas)\s+nada"
+    rf"|(?:vous|tu)\s+n{_AP}?\s*(?:avez|as)\s+rien\s+(?:d{_AP}?\s*autre\s+)?a\s+faire"
+    r"|aucune\s+action\s+(?:n\s*.?\s*est\s+)?(?:requise|necessaire)"
+    r"|non\s+(?:deve|devi|dovete|e\s+necessario)\s+fare\s+(?:nulla|niente)|nessuna\s+azione\s+(?:e\s+)?richiesta"
+    r"|(?:u|je|jij)\s+hoeft\s+niets\s+(?:meer\s+)?te\s+doen|geen\s+actie\s+(?:nodig|vereist)"
+    r"|nao\s+(?:precisa|tem|necessita|e\s+necessario)\s+(?:de\s+|que\s+)?fazer\s+nada"
+    r"|nenhuma\s+acao\s+(?:e\s+)?necessaria|nao\s+e\s+necessaria\s+nenhuma\s+acao)"
 )
 
 

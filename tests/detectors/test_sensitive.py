@@ -362,7 +362,7 @@ def test_anchor_words_cover_nouns():
         "licencia de conducir",
         "social security number", "ssn", "social insurance number", "national insurance no",
         "national id number", "tax id number", "numero de securite sociale", "numero de secu",
-        "securite sociale", "carte vitale", "nir", "numero fiscal", "sozialversicherungsnummer",
+        "votre securite sociale", "carte vitale", "nir", "numero fiscal", "sozialversicherungsnummer",
         "steuer-id", "numero de la seguridad social",
         "iban", "rib", "releve d'identite bancaire", "bank details", "banking credentials",
         "bank account number", "account and routing numbers", "routing number", "sort code",
@@ -2698,3 +2698,63 @@ def test_a_card_named_by_its_last_digits_is_a_notice(text):
 
 def test_a_request_next_to_a_card_ending_is_still_one():
     assert find_requests("Please reply with the full number of your card ending 1234.") == {"card_number"}
+
+
+# ------------------------------------------- notices about the reader's own account
+# The first full bank-world evaluation paged 473 times on account notices that the
+# learned scorer read as requests: a transfer "from Seguridad Social", a card limit
+# changed on "cuenta ES** **** 8799", a fees notice that says there is nothing to do.
+# A toy scorer that adds every category it sees shows that each block below is what
+# stops it (the same text without the notice's mark is rescued).
+
+def _eager():
+    return _toy_model(8.0)  # p > 0.999: adds every category the text names, unless blocked
+
+
+@pytest.mark.parametrize("notice, plain", [
+    ("Hemos registrado un cambio en su cuenta ES** **** 5215: se ha ajustado el límite de su tarjeta.",
+     "Hemos registrado un cambio: se ha ajustado el límite de su tarjeta."),
+    ("A change was made to your account ending in 4321: your card details were updated.",
+     "A change was made: your card details were updated."),
+    ("Für Ihr Konto DE** **** 1234 wurden Ihre Kartendaten aktualisiert.",
+     "Für Sie wurden Ihre Kartendaten aktualisiert."),
+    ("Sur votre compte FR76 **** **** 0042, le plafond de votre carte bancaire a été relevé.",
+     "Le plafond de votre carte bancaire a été relevé."),
+])
+def test_a_card_in_a_notice_about_a_masked_account_is_not_rescued(notice, plain):
+    assert "card_number" not in sensitive_module._find_requests(notice, _eager())
+    assert "card_number" in sensitive_module._find_requests(plain, _eager())
+
+
+@pytest.mark.parametrize("phrase", [
+    "You don't need to do anything.", "There's nothing to do.", "No action is required.",
+    "Sie müssen nichts weiter tun.", "No tiene que hacer nada.", "Vous n'avez rien à faire.",
+    "Non deve fare nulla.", "U hoeft niets te doen.", "Não precisa de fazer nada.",
+])
+def test_a_notice_saying_there_is_nothing_to_do_is_not_rescued(phrase):
+    base = "We are updating the terms for debit cards and the PIN letter."
+    assert sensitive_module._find_requests(base, _eager())  # the eager scorer adds something ...
+    assert sensitive_module._find_requests(f"{base} {phrase}", _eager()) == frozenset()  # ... but not here
+
+
+def test_a_request_the_rules_find_stays_one_when_it_says_nothing_else_to_do():
+    text = "Please reply to this email with a copy of your passport. You don't need to do anything else."
+    assert find_requests(text) == {"passport"}
+
+
+@pytest.mark.parametrize("text", [
+    "Ha recibido un ingreso en su cuenta.\nOrdenante: Seguridad Social\nConcepto: Devolución",
+    "Le remboursement de la Sécurité sociale a été versé sur votre compte.",
+    "Recebeu uma transferência da Segurança Social.",
+])
+def test_the_social_security_institution_is_not_the_readers_number(text):
+    assert sensitive_module._find_requests(text, _eager()) == frozenset()
+
+
+@pytest.mark.parametrize("text", [
+    "Por favor, envíenos su número de la Seguridad Social.",
+    "Merci de nous envoyer votre numéro de sécurité sociale par mail.",
+    "Envie-nos o seu número de Segurança Social por e-mail.",
+])
+def test_the_social_security_number_is_still_asked_for(text):
+    assert find_requests(text) == {"national_id"}
