@@ -119,11 +119,8 @@ class FanOut(AnomalyDetector):
         u = x.get("unrelated") or 0
         if u.__class__ is not int:  # a count as the pipeline gives it is learned as it is
             u = float(u)
-        if math.isfinite(u):
-            self.observe(u)
-
-    def observe(self, u: float) -> None:
-        """Learn one message with ``u`` unrelated customers (``learn_one`` without the dict)."""
+            if not math.isfinite(u):
+                return
         if self._n == 0:
             self._mean = u
         else:

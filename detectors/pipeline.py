@@ -174,7 +174,15 @@ class Outcome:
 
 
 class _Message:
-    """What :meth:`Sentinel.process` found out about one event so far, handed from step to step."""
+    """What :meth:`Sentinel.process` found out about one event so far, handed from step to step.
+
+    The steps set: ``event``, ``st``, ``ts``, ``scores``, ``reset`` (:meth:`Sentinel._dedup`);
+    ``kind``, ``automated``, ``template``, ``content``, ``t``, ``bucket`` (``_key``; ``_kind``
+    when the kind is learned); ``late``, ``count``, ``total`` (``_bucket``); ``own``, ``visible``, ``external``, ``unrelated``,
+    ``loop_key`` (``_recipients``); the detectors ``cats``, ``standing``, ``repeats``,
+    ``volume`` and ``triggers`` (``_dedup`` sets the defaults of those only some messages
+    set: slots read faster than class attributes looked up through an instance).
+    """
 
     __slots__ = ("event", "st", "ts", "reset", "kind", "automated", "template", "content", "t", "bucket", "late",
                  "count", "total", "own", "visible", "external", "unrelated", "loop_key", "cats", "standing",
@@ -220,6 +228,9 @@ class Sentinel:
         self._policy = SeverityPolicy(c.warning_score, c.critical_score, c.human_page_new_recipients,
                                       c.loop_page_repeats, c.fanout_min_unrelated)
         self._warning = self._policy.warning_score  # below it a score never alerts: no summary to write
+        self._bucket_seconds = c.bucket_seconds
+        self._spike_min_count = c.spike_min_count
+        self._loop_min_repeats = c.loop_min_repeats
         self._novelty = TemplateNovelty(c.novelty_min_count, c.novelty_age_seconds, c.sender_warm_up_seconds,
                                         critical_score=c.critical_score, min_unrelated=c.fanout_min_unrelated)
         #: the detectors of :meth:`process`, in the order their alerts come out
@@ -408,24 +419,43 @@ class Sentinel:
         is dropped (``Outcome.late``).
 
         The steps, each a method below: :meth:`_dedup`, :meth:`_key`, :meth:`_kind`,
-        :meth:`_bucket`, :meth:`_recipients`, the detectors (one method each, in
+        :meth:`_bucket`, :meth:`_recipients`, the detectors (one method each, listed in
         ``self._detectors``), the rules (:meth:`_raise`, through the one
         :class:`~detectors.policy.SeverityPolicy`) and the episodes. This runs once
-        per message, so it is written for speed: the common case (a known template,
-        one recipient, nothing to report) does no dictionary building and calls no
-        detector whose answer is known to be 0.
+        per message, so it is written for speed: the common case (a known template
+        with a declared sender kind, one recipient, nothing to report) builds one
+        small dict (the fan-out detector's ``learn_one``), skips the steps that have
+        nothing to do for it (the learned sender kind, relayed replies, template
+        novelty or the never-mailed recipients) and calls no detector whose answer is
+        known to be 0.
         """
         m = self._dedup(event, state, offset)
         if m is None:
             return Outcome(True)
         self._key(m)
-        self._kind(m)
+        if m.kind is None:  # not declared
+            self._kind(m)
         self._bucket(m)
         self._recipients(m)
-        for detector in self._detectors:
-            detector(m)
+        # the detectors, as in self._detectors (the order their alerts come out); the three
+        # that score only some messages run only for those (each checks again itself)
+        self._sensitive_request(m)
+        self._fanout(m)
+        if m.unrelated >= 2 and m.event.in_reply_to:
+            self._reply_relay(m)
+        if m.loop_key:
+            self._mail_loop(m)
+        self._template_spike(m)
+        if m.automated:
+            if m.t.novel:
+                self._template_novelty(m)
+        else:
+            self._recipient_novelty(m)
         out = Outcome(False, m.template, m.kind, m.scores, m.volume, m.unrelated)
-        out.late, out.reset = m.late, m.reset
+        if m.late:
+            out.late = True
+        if m.reset:
+            out.reset = True
         if m.triggers:
             self._raise(m, out)
         if state.episodes:
@@ -461,8 +491,14 @@ class Sentinel:
             st.last_ts = ts
         st.n_events += 1
         m = _Message()
-        m.event, m.st, m.ts, m.reset = event, st, ts, reset
-        m.scores, m.triggers, m.cats, m.standing, m.repeats = {}, None, None, None, 0
+        m.event = event
+        m.st = st
+        m.ts = ts
+        m.scores = {}
+        m.reset = reset
+        m.late = False
+        m.cats = m.standing = m.triggers = None
+        m.repeats = 0
         return m
 
     def _key(self, m: _Message) -> None:
@@ -473,33 +509,33 @@ class Sentinel:
         if event.sender_kind:
             kind_model.declare(event.sender_kind)
         kind = m.kind = kind_model.declared  # once declared, the learned guess is never used
-        m.template, m.content = self._template_of(event, st, (kind or kind_model.predict(event.sender)) == "human")
+        m.automated = kind == "automated"
+        template, m.content = self._template_of(event, st, (kind or kind_model.predict(event.sender)) == "human")
+        m.template = template
         templates = st.templates
-        t = templates.get(m.template)
-        bucket = m.bucket = int(m.ts // self.config.bucket_seconds)
+        t = templates.get(template)
+        bucket = m.bucket = int(m.ts // self._bucket_seconds)
         if t is None:
-            novel = st.seen_templates.add(m.template) and st.n_events > 1
-            t = templates[m.template] = TemplateStats(m.ts, bucket, novel)
+            novel = st.seen_templates.add(template) and st.n_events > 1
+            t = templates[template] = TemplateStats(m.ts, bucket, novel)
             if len(templates) > self.config.max_templates_per_sender:
                 templates.popitem(last=False)
         else:
-            templates.move_to_end(m.template)
+            templates.move_to_end(template)
         m.t = t
 
     def _kind(self, m: _Message) -> None:
-        """The sender kind: declared, else learned from what the sender does."""
-        kind = m.kind
-        if kind is None:
-            kind_model = m.st.kind
-            kind_model.observe(m.t.total > 0, m.event.in_reply_to is not None, int(m.ts % 86_400) // 3600)
-            kind = m.kind = kind_model.predict(m.event.sender)
+        """The sender kind of a sender that does not declare it: learned from what it does
+        (a declared kind is :meth:`_key`'s, and this step is skipped)."""
+        kind_model = m.st.kind
+        kind_model.observe(m.t.total > 0, m.event.in_reply_to is not None, int(m.ts % 86_400) // 3600)
+        kind = m.kind = kind_model.predict(m.event.sender)
         m.automated = kind == "automated"
 
     def _bucket(self, m: _Message) -> None:
         """The template's volume bucket: a new bucket closes the last one (its spike detector
         learns it); a late event's closed bucket is not re-opened: it counts now."""
         t, bucket = m.t, m.bucket
-        late = False
         if bucket > t.bucket:
             c = self.config
             if t.spike is None and t.total >= 2:
@@ -512,8 +548,7 @@ class Sentinel:
             t.bucket, t.count = bucket, 0
             t.limit_hour = -1
         elif bucket < t.bucket:
-            late = True
-        m.late = late
+            m.late = True
         m.count = t.count = t.count + 1
         m.total = t.total = t.total + 1
         if len(t.sample) < _SAMPLE:
@@ -558,9 +593,9 @@ class Sentinel:
                 cats = self._categories(t, content, event)
             else:
                 t.content, t.sensitive = content, cats
-        m.cats = cats
         if not cats:
-            return
+            return  # (m.cats stays None: no request)
+        m.cats = cats
         ts, total, unrelated = m.ts, m.total, m.unrelated
         standing = m.standing = self._standing(t, cats, ts)
         s = m.scores["sensitive_request"] = self._sensitive.score_one(
@@ -628,7 +663,7 @@ class Sentinel:
             return
         loop = m.st.loop
         repeats = m.repeats = loop.observe(key, m.ts)
-        if repeats < self.config.loop_min_repeats:
+        if repeats < self._loop_min_repeats:
             return
         s = m.scores["mail_loop"] = loop.score_one({"loop_key": key, "ts": m.ts})
         if s >= self._warning:
@@ -649,9 +684,9 @@ class Sentinel:
             m.volume = (float(count), 0.0)
             return
         m.volume = (float(count), t.expected)
-        c = self.config
-        if count < c.spike_min_count:
+        if count < self._spike_min_count:
             return
+        c = self.config
         ts = m.ts
         lts = ts if self._utc else self.local_time(m.event.sender)(ts)
         hour = int(lts // 3600)

@@ -553,11 +553,20 @@ def test_volume_spike_learns_a_gap_through_learn_one():
     assert a.n_learned == b.n_learned + 1
 
 
-def test_fanout_learn_one_keeps_counts_as_observe_did():
+def test_fanout_learn_one_learns_counts_and_floats_alike_and_skips_non_finite():
+    import math
+
     from detectors.fanout import FanOut
 
     a, b = FanOut(), FanOut()
     for u in (1, 0, 2, 7, 1):
-        a.learn_one({"unrelated": u})
-        b.observe(u)
-    assert a.__dict__ == b.__dict__ and type(a.usual) is type(b.usual)
+        a.learn_one({"unrelated": u})  # the pipeline's int counts, learned as they are
+        b.learn_one({"unrelated": float(u)})
+        b.learn_one({"unrelated": math.nan})  # not a count: not learned
+        b.learn_one({"unrelated": math.inf})
+    assert a._n == b._n == 5
+    assert a.usual == b.usual and a._var == b._var
+    mean = 1.0
+    for u in (0, 2, 7, 1):  # the exponentially weighted mean, alpha 0.02
+        mean += 0.02 * (u - mean)
+    assert math.isclose(a.usual, mean)
