@@ -29,6 +29,7 @@ from detectors.pipeline import Sentinel
 from . import models  # noqa: F401  (registers the state codec)
 from . import seam
 from .agents import BatchProcessor, Outputs, ProcessorConfig, register_agents
+from .logformat import logging_config
 from .metrics import Metrics
 from .models import restored_state
 from .settings import WorkerSettings
@@ -128,12 +129,16 @@ class MailflowApp:
         worker.execute_from_commandline()
 
     def make_worker(self, loglevel: str | None = None) -> faust.Worker:
+        level = loglevel or self.settings.log_level
         return faust.Worker(
             self.app,
-            loglevel=(loglevel or self.settings.log_level).upper(),
+            loglevel=level.upper(),
             quiet=True,
             redirect_stdouts=False,
             override_logging=True,
+            # JSON lines on request (streams.logformat); text stays Faust's own format
+            logging_config=(logging_config(level.lower(), "json")
+                            if self.settings.log_format == "json" else None),
         )
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import logging.config
 import os
 import signal
 import sys
@@ -37,6 +38,8 @@ from types import SimpleNamespace
 from typing import Any, Callable, Mapping, Sequence
 
 from detectors.errors import ConfigError
+
+from .logformat import logging_config
 
 __all__ = [
     "Option", "Options", "Parsed", "Invalid", "Fail", "between", "parse_bool", "csv", "parse_listen",
@@ -254,12 +257,10 @@ def worker_settings(command: str, rest: Sequence[str], env: Mapping[str, str], p
 
 
 # --------------------------------------------------------------------------- running
-def setup_logging(level: str, quiet: Mapping[str, int] | None = None) -> None:
-    """Log at ``level``; below debug the ``quiet`` loggers only from their level on."""
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if level != "debug":
-        for name, lvl in (quiet or {}).items():
-            logging.getLogger(name).setLevel(lvl)
+def setup_logging(level: str, quiet: Mapping[str, int] | None = None, fmt: str = "text") -> None:
+    """Log at ``level`` to stderr in ``fmt`` ("text" or "json": :mod:`streams.logformat`);
+    below debug the ``quiet`` loggers only from their level on."""
+    logging.config.dictConfig(logging_config(level, fmt, quiet))
 
 
 def start_metrics(registry, worker) -> Any:

@@ -19,6 +19,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 from detectors.errors import ConfigError
 
+from .logformat import LOG_FORMATS
+
 __all__ = ["WorkerSettings", "build_parser", "parse_settings", "parse_broker_url", "ENV_PREFIX", "SECURITY_PROTOCOLS",
            "SASL_MECHANISMS", "INPUT_TOPIC", "ALERTS_TOPIC", "DLQ_TOPIC", "LOCAL_BROKER"]
 
@@ -121,6 +123,7 @@ class WorkerSettings:
     max_clock_skew_seconds: float = 3600.0
     max_senders: int = 100_000
     log_level: str = "info"
+    log_format: str = "text"
     security_protocol: str = "PLAINTEXT"
     sasl_mechanism: str | None = None
     sasl_username: str | None = None
@@ -252,6 +255,8 @@ class WorkerSettings:
                 p.append(f"{name}: {v} must be between {lo:g} and {hi:g} seconds")
         if self.log_level not in LOG_LEVELS:
             p.append(f"log_level: {self.log_level!r} must be one of {', '.join(LOG_LEVELS)}")
+        if self.log_format not in LOG_FORMATS:
+            p.append(f"log_format: {self.log_format!r} must be one of {', '.join(LOG_FORMATS)}")
         proto = self.security_protocol
         if proto not in SECURITY_PROTOCOLS:
             p.append(f"security_protocol: {proto!r} must be one of {', '.join(SECURITY_PROTOCOLS)}")
@@ -337,6 +342,7 @@ _SPECS: dict[str, tuple[Callable[[str], Any], str]] = {
     "max_senders": (int, "at most this many senders' learned states per worker; the least recently active "
                     "(senders with open episodes last) are dropped, with a tombstone in the changelog"),
     "log_level": (str, "debug, info, warning, error or critical"),
+    "log_format": (str, "text, or json: one JSON object per line (ts, level, logger, message, exc)"),
     "security_protocol": (str, "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL"),
     "sasl_mechanism": (str, "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512"),
     "sasl_username": (str, "SASL user name"),
@@ -399,7 +405,7 @@ def parse_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | N
         try:
             if name in ("security_protocol", "sasl_mechanism"):
                 value = value.strip().upper()
-            elif name == "log_level":
+            elif name in ("log_level", "log_format"):
                 value = value.strip().lower()
             values[name] = conv(value)
         except (TypeError, ValueError):

@@ -107,7 +107,7 @@ def serve(settings) -> int:
     w = milter.worker
     # aiokafka logs every failed fetch/reconnect at ERROR (several a second while the broker is
     # down); the guard logs the view going stale and fresh again itself (streams.guard.service)
-    setup_logging(w.log_level, {"kafka": logging.WARNING, "aiokafka": logging.CRITICAL})
+    setup_logging(w.log_level, {"kafka": logging.WARNING, "aiokafka": logging.CRITICAL}, w.log_format)
     from prometheus_client import CollectorRegistry, Gauge
 
     from streams.taps.milter import MilterServer

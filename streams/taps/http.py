@@ -851,7 +851,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
 
 def _serve(settings: HttpTapSettings) -> int:
     w = settings.worker
-    setup_logging(w.log_level, {"kafka": logging.WARNING, "aiohttp.access": logging.WARNING})
+    setup_logging(w.log_level, {"kafka": logging.WARNING, "aiohttp.access": logging.WARNING}, w.log_format)
     from prometheus_client import CollectorRegistry
 
     registry = CollectorRegistry()

@@ -744,7 +744,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
 
 def _serve_tap(settings: MilterSettings) -> int:
     w = settings.worker
-    setup_logging(w.log_level, {"kafka": logging.WARNING})
+    setup_logging(w.log_level, {"kafka": logging.WARNING}, w.log_format)
     # the event is built and produced in threads after the accept; a short GIL switch interval
     # (default 5 ms) lets the event loop answer the next message without waiting for them
     sys.setswitchinterval(0.0005)

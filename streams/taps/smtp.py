@@ -447,7 +447,7 @@ def _serve(settings: TapSettings) -> int:
     w = settings.worker
     # aiosmtpd logs every SMTP command (MAIL FROM/RCPT TO addresses) at INFO, and kafka-python narrates
     # every connection at INFO: both only from debug on
-    setup_logging(w.log_level, {"mail.log": logging.WARNING, "kafka": logging.WARNING})
+    setup_logging(w.log_level, {"mail.log": logging.WARNING, "kafka": logging.WARNING}, w.log_format)
     from prometheus_client import CollectorRegistry
 
     registry = CollectorRegistry()

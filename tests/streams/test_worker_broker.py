@@ -312,3 +312,29 @@ def test_two_workers_share_partitions_and_count_each_event_once(pair):
 
 # The kill -9 of one of the two workers (state restored from the changelog, no event lost) runs on
 # real Kafka: tests/kafka/test_faults_kill.py (Tansu under-reports end offsets, so restore is partial here).
+
+
+# ------------------------------------------------------------------- JSON logs (issue 13)
+def test_worker_logs_json_lines_without_addresses(broker, tmp_path_factory, free_port):
+    """``--log-format json``: every line the worker writes is one JSON object; an incident
+    and a dead letter leave no recipient address in them."""
+    prefix = "j" + uuid.uuid4().hex[:8]
+    topics = make_topics(broker, prefix)
+    w = Worker(broker, prefix, topics, free_port(), tmp_path_factory.mktemp(prefix), "--log-format", "json")
+    try:
+        w.wait_up()
+        produce(broker, topics["input"], [(b"bad@shop.example.com", b'{"to": ["x@gmail.com"], "ts": ')])
+        produce_and_wait(broker, topics["input"], incident_events(), w)
+        consume_all(broker, topics["alerts"], 1, 30)
+    finally:
+        w.stop()
+    lines = [line for line in w.log.read_text(errors="replace").splitlines() if line.strip()]
+    assert lines, "the worker logged nothing"
+    rows = []
+    for line in lines:
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            raise AssertionError(f"not a JSON line: {line!r}\n{w.tail()}") from None
+    assert all({"ts", "level", "logger", "message"} <= set(r) for r in rows)
+    assert "@gmail.com" not in w.log.read_text(errors="replace")
