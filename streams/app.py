@@ -29,6 +29,7 @@ from detectors.pipeline import Sentinel
 from . import models  # noqa: F401  (registers the state codec)
 from . import seam
 from .agents import BatchProcessor, Outputs, ProcessorConfig, register_agents
+from .labels import SenderLabels
 from .logformat import logging_config
 from .metrics import Metrics
 from .models import restored_state
@@ -161,6 +162,7 @@ def create_app(
         top_senders=settings.top_senders,
         top_templates=settings.top_templates,
         max_active_alerts=settings.max_active_alerts,
+        sender_labels=SenderLabels(settings.label_hash_key if settings.hash_sender_labels else None),
     )
     sentinel = Sentinel(cfg)
     holder: dict[str, MailflowApp] = {}

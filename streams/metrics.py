@@ -5,7 +5,8 @@ use a fresh :class:`prometheus_client.CollectorRegistry`. Label values come
 from fixed sets (reasons, detectors, severities, partitions) or from capped
 sets (senders and templates: at most N each, the rest as ``"other"``; active
 alerts: the N most severe). No label ever carries a recipient address, a
-subject or a body.
+subject or a body; sender addresses can be hashed with a key (``--hash-sender-labels``,
+:mod:`streams.labels`).
 
 This module does not import Faust.
 """
@@ -17,7 +18,7 @@ import threading
 from bisect import bisect_left
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Iterable
+from typing import Callable, Iterable
 
 from prometheus_client import (
     CollectorRegistry,
@@ -225,9 +226,10 @@ class ActiveAlerts:
     remembered (so they can take a slot that frees up) but not exported.
     """
 
-    def __init__(self, gauge: Gauge, limit: int) -> None:
+    def __init__(self, gauge: Gauge, limit: int, sender_label: Callable[[str], str] = str) -> None:
         self.gauge = gauge
         self.limit = limit
+        self.sender_label = sender_label  # the address as it is, or its keyed hash (streams.labels)
         self.open: dict[tuple[str, str, str], _Active] = {}
         self.shown: set[tuple[str, str, str]] = set()
 
@@ -236,9 +238,16 @@ class ActiveAlerts:
         old = self.open.get(key)
         if old is not None and key in self.shown:
             self._hide(key)
-        labels = (_clip(alert.detector), _clip(alert.severity), _clip(alert.sender), _clip(alert.template or ""), _clip(alert.summary))
+        labels = self._labels(alert.detector, alert.severity, alert.sender, alert.template, alert.summary)
         self.open[key] = _Active(labels, (SEVERITY_RANK.get(alert.severity, 0), float(alert.score)), partition)
         self._rebalance()
+
+    def _labels(self, detector: str, severity: str, sender: str, template: str | None,
+                summary: str) -> tuple[str, str, str, str, str]:
+        label = self.sender_label(sender)
+        if label != sender:  # hashed: the summary names the sender too
+            summary = summary.replace(sender, label)
+        return _clip(detector), _clip(severity), _clip(label), _clip(template or ""), _clip(summary)
 
     def end(self, detector: str, sender: str, template: str | None) -> bool:
         key = (detector, sender, template or "")
@@ -271,7 +280,7 @@ class ActiveAlerts:
                 f"{ep.detector} episode open since {rfc3339(ep.started_ts)} ({ep.triggers} triggers); "
                 "restored after a worker restart"
             )
-            labels = (_clip(ep.detector), _clip(ep.severity), _clip(ep.sender), _clip(ep.template or ""), _clip(summary))
+            labels = self._labels(ep.detector, ep.severity, ep.sender, ep.template, summary)
             self.open[key] = _Active(labels, (rank, float(score)), partition)
             added += 1
         if added:
@@ -332,7 +341,10 @@ class Metrics:
         top_senders: int = 50,
         top_templates: int = 50,
         max_active_alerts: int = 100,
+        sender_labels: Callable[[str], str] | None = None,
     ) -> None:
+        """``sender_labels``: the label of a sender address (default: the address;
+        :class:`streams.labels.SenderLabels` hashes it with a key)."""
         self.registry = registry = registry if registry is not None else CollectorRegistry()
         # the process, the interpreter and the build, as every exporter has them (process_*, python_*)
         ProcessCollector(registry=registry)
@@ -438,7 +450,8 @@ class Metrics:
                 self.alerts.labels(d, s)
         self.senders = LabelCap(top_senders)
         self.templates = LabelCap(top_templates)
-        self.active = ActiveAlerts(self.active_alert_gauge, max_active_alerts)
+        self.sender_label = sender_labels if sender_labels is not None else str
+        self.active = ActiveAlerts(self.active_alert_gauge, max_active_alerts, self.sender_label)
         self._unrelated_mean: dict[str, float] = {}
         self._lag_partitions: set[str] = set()
         #: batched observers of the per-event histograms (flushed by :meth:`flush_batches`)
@@ -478,7 +491,7 @@ class Metrics:
 
     def sender_batch(self, sender: str, events: int, unrelated_sum: float) -> str:
         """Per-sender figures, once per batch; returns the sender's label (or ``"other"``)."""
-        label = self.senders.label(sender, events)
+        label = self.senders.label(self.sender_label(sender), events)
         self.sender_events.labels(label).inc(events)
         if label != OTHER and events:
             prev = self._unrelated_mean.get(label)

@@ -19,6 +19,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from detectors.errors import ConfigError
 
+from .labels import MIN_KEY_CHARS
 from .logformat import LOG_FORMATS
 
 __all__ = ["WorkerSettings", "build_parser", "parse_settings", "parse_broker_url", "ENV_PREFIX", "SECURITY_PROTOCOLS",
@@ -124,6 +125,8 @@ class WorkerSettings:
     max_senders: int = 100_000
     log_level: str = "info"
     log_format: str = "text"
+    hash_sender_labels: bool = False
+    label_hash_key: str | None = field(default=None, repr=False)
     security_protocol: str = "PLAINTEXT"
     sasl_mechanism: str | None = None
     sasl_username: str | None = None
@@ -189,8 +192,9 @@ class WorkerSettings:
     def redacted(self) -> dict[str, Any]:
         """The settings as a mapping, secrets masked (safe to log)."""
         out = {f.name: getattr(self, f.name) for f in fields(self)}
-        if out.get("sasl_password"):
-            out["sasl_password"] = "***"
+        for secret in ("sasl_password", "label_hash_key"):
+            if out.get(secret):
+                out[secret] = "***"
         return out
 
     def with_(self, **changes: Any) -> "WorkerSettings":
@@ -257,6 +261,9 @@ class WorkerSettings:
             p.append(f"log_level: {self.log_level!r} must be one of {', '.join(LOG_LEVELS)}")
         if self.log_format not in LOG_FORMATS:
             p.append(f"log_format: {self.log_format!r} must be one of {', '.join(LOG_FORMATS)}")
+        if self.hash_sender_labels and len(self.label_hash_key or "") < MIN_KEY_CHARS:
+            p.append(f"label_hash_key: hash_sender_labels needs a key of at least {MIN_KEY_CHARS} characters "
+                     f"(set {ENV_PREFIX}LABEL_HASH_KEY)")
         proto = self.security_protocol
         if proto not in SECURITY_PROTOCOLS:
             p.append(f"security_protocol: {proto!r} must be one of {', '.join(SECURITY_PROTOCOLS)}")
@@ -343,6 +350,10 @@ _SPECS: dict[str, tuple[Callable[[str], Any], str]] = {
                     "(senders with open episodes last) are dropped, with a tombstone in the changelog"),
     "log_level": (str, "debug, info, warning, error or critical"),
     "log_format": (str, "text, or json: one JSON object per line (ts, level, logger, message, exc)"),
+    "hash_sender_labels": (_bool, "true: sender addresses in metric labels become a keyed hash (s- and 16 hex "
+                           "digits; `mailflow label-hash ADDRESS` prints one); the alerts topic keeps the address"),
+    "label_hash_key": (str, "the key of hash_sender_labels, at least 16 characters (prefer the environment variable "
+                       "MAILFLOW_LABEL_HASH_KEY)"),
     "security_protocol": (str, "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL"),
     "sasl_mechanism": (str, "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512"),
     "sasl_username": (str, "SASL user name"),

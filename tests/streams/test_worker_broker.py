@@ -314,20 +314,32 @@ def test_two_workers_share_partitions_and_count_each_event_once(pair):
 # real Kafka: tests/kafka/test_faults_kill.py (Tansu under-reports end offsets, so restore is partial here).
 
 
-# ------------------------------------------------------------------- JSON logs (issue 13)
-def test_worker_logs_json_lines_without_addresses(broker, tmp_path_factory, free_port):
+# ------------------------------------------------- JSON logs, hashed sender labels (issue 13)
+def test_worker_logs_json_lines_and_hashes_sender_labels(broker, tmp_path_factory, free_port, monkeypatch):
     """``--log-format json``: every line the worker writes is one JSON object; an incident
-    and a dead letter leave no recipient address in them."""
+    and a dead letter leave no recipient address in them. ``--hash-sender-labels``: no
+    label of /metrics holds an address, the alerts topic still does."""
+    from streams.labels import SenderLabels
+
+    key = "worker-test-label-key-0123"
+    monkeypatch.setenv("MAILFLOW_LABEL_HASH_KEY", key)
     prefix = "j" + uuid.uuid4().hex[:8]
     topics = make_topics(broker, prefix)
-    w = Worker(broker, prefix, topics, free_port(), tmp_path_factory.mktemp(prefix), "--log-format", "json")
+    w = Worker(broker, prefix, topics, free_port(), tmp_path_factory.mktemp(prefix), "--log-format", "json",
+               "--hash-sender-labels", "true")
     try:
         w.wait_up()
         produce(broker, topics["input"], [(b"bad@shop.example.com", b'{"to": ["x@gmail.com"], "ts": ')])
         produce_and_wait(broker, topics["input"], incident_events(), w)
-        consume_all(broker, topics["alerts"], 1, 30)
+        alerts = [json.loads(r.value) for r in consume_all(broker, topics["alerts"], 1, 30)]
+        wait_for(lambda: any(name == "mailflow_active_alert" for name, _ in w.metrics()), 30, "an active alert series")
+        m = w.metrics()
     finally:
         w.stop()
+    assert {a["sender"] for a in alerts} == {"care@shop.example.com"}
+    label_values = [v for _, labels in m for _, v in labels]
+    assert not [v for v in label_values if "@" in v]
+    assert SenderLabels(key)("care@shop.example.com") in label_values
     lines = [line for line in w.log.read_text(errors="replace").splitlines() if line.strip()]
     assert lines, "the worker logged nothing"
     rows = []
