@@ -32,8 +32,11 @@ ENV MAILFLOW_DATA_DIR=/app/data \
 
 EXPOSE 9108
 
+# healthy = ready for traffic: /readyz answers 200 once the table is recovered after the latest
+# partition assignment (503 while rebalancing); /healthz is the liveness check (streams/httpd.py).
+# With --metrics-certfile the endpoint is HTTPS only: override this check with an https URL.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
-  CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/metrics' % os.environ.get('MAILFLOW_METRICS_PORT', '9108'), timeout=4)" || exit 1
+  CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/readyz' % os.environ.get('MAILFLOW_METRICS_PORT', '9108'), timeout=4)" || exit 1
 
 ENTRYPOINT ["mailflow"]
 CMD ["worker"]

@@ -17,7 +17,7 @@ reached through :mod:`streams.seam` only.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import faust
@@ -29,6 +29,7 @@ from detectors.pipeline import Sentinel
 from . import models  # noqa: F401  (registers the state codec)
 from . import seam
 from .agents import BatchProcessor, Outputs, ProcessorConfig, register_agents
+from .httpd import Readiness
 from .labels import SenderLabels
 from .logformat import logging_config
 from .metrics import Metrics
@@ -97,6 +98,8 @@ class MailflowApp:
     agent: Any = None
     #: the start-up check of the bulk read path (:func:`streams.seam.check_supported`)
     support: seam.Support | None = None
+    #: ``/readyz``: ready once the table is recovered after the latest assignment (:func:`watch_readiness`)
+    readiness: Readiness = field(default_factory=lambda: Readiness("starting: no partition assignment yet"))
 
     @property
     def bulk(self) -> bool:
@@ -193,6 +196,26 @@ def create_app(
     mapp = MailflowApp(settings, app, topics, table, metrics, cfg, sentinel, processor, support=support)
     holder["mapp"] = mapp
     mapp.agent = register_agents(app, settings, topics.input, table, processor, mapp.update_lag)
+    watch_readiness(app, mapp.readiness)
     if bulk:
         seam.attach(app, processor, topics.input.get_topic_name())
     return mapp
+
+
+def watch_readiness(app: faust.App, readiness: Readiness) -> None:
+    """Keep ``readiness`` (``/readyz``) in step with Faust's public rebalance signals: not
+    ready from a revocation or an assignment until ``on_rebalance_complete`` (sent when the
+    table's recovery from the changelog finished and the input resumes)."""
+
+    async def revoked(sender, revoked, **kwargs) -> None:
+        readiness.set_not_ready("partitions revoked: rebalancing")
+
+    async def assigned(sender, assigned, **kwargs) -> None:
+        readiness.set_not_ready(f"{len(assigned)} partition(s) assigned: recovering the table")
+
+    async def complete(sender, **kwargs) -> None:
+        readiness.set_ready()
+
+    app.on_partitions_revoked.connect(revoked)
+    app.on_partitions_assigned.connect(assigned)
+    app.on_rebalance_complete.connect(complete)

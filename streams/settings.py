@@ -100,6 +100,9 @@ class WorkerSettings:
     broker: str = LOCAL_BROKER
     metrics_port: int = 9108  # 0: do not serve /metrics
     metrics_host: str = "0.0.0.0"
+    metrics_certfile: str | None = None  # TLS of /metrics, /healthz, /readyz (streams.httpd)
+    metrics_keyfile: str | None = None
+    metrics_client_cafile: str | None = None  # mutual TLS: client certificates signed by this CA
     app_id: str = "mailflow-sentinel"  # also the Kafka consumer group id
     input_topic: str = INPUT_TOPIC
     alerts_topic: str = ALERTS_TOPIC
@@ -215,6 +218,14 @@ class WorkerSettings:
             p.append(f"metrics_port: {self.metrics_port} is not a port number (0-65535; 0 disables /metrics)")
         if not self.metrics_host:
             p.append("metrics_host: must not be empty")
+        if bool(self.metrics_certfile) != bool(self.metrics_keyfile):
+            p.append("metrics_certfile, metrics_keyfile: give both (TLS of /metrics) or neither")
+        if self.metrics_client_cafile and not self.metrics_certfile:
+            p.append("metrics_client_cafile: needs metrics_certfile and metrics_keyfile (mutual TLS is TLS first)")
+        for name in ("metrics_certfile", "metrics_keyfile", "metrics_client_cafile"):
+            path = getattr(self, name)
+            if path and not os.path.isfile(path):
+                p.append(f"{name}: {path!r} is not a readable file")
         if not re.match(r"^[A-Za-z0-9._-]{1,200}$", self.app_id):
             p.append(f"app_id: {self.app_id!r} must be 1-200 characters of A-Z a-z 0-9 . _ -")
         for name in ("input_topic", "alerts_topic", "dlq_topic"):
@@ -317,6 +328,9 @@ _SPECS: dict[str, tuple[Callable[[str], Any], str]] = {
     "broker": (str, "Kafka bootstrap servers, kafka://host:port[,host:port]"),
     "metrics_port": (int, "port of the Prometheus /metrics endpoint (0 disables it)"),
     "metrics_host": (str, "address the /metrics endpoint binds"),
+    "metrics_certfile": (str, "certificate (PEM) to serve /metrics, /healthz and /readyz over HTTPS only"),
+    "metrics_keyfile": (str, "private key (PEM) of metrics_certfile"),
+    "metrics_client_cafile": (str, "CA (PEM) of the client certificates the endpoint requires (mutual TLS)"),
     "app_id": (str, "Faust app id = Kafka consumer group id (workers with the same id share the work)"),
     "input_topic": (str, "topic of outbound-mail events (keyed by sender)"),
     "alerts_topic": (str, "topic alerts are written to"),

@@ -22,13 +22,17 @@ __all__ = ["main", "serve_metrics"]
 log = logging.getLogger("mailflow.worker")
 
 
-def serve_metrics(registry, settings: WorkerSettings):
-    """Serve ``registry`` on ``settings.metrics_host:metrics_port`` (a daemon thread); ``None`` if port 0."""
+def serve_metrics(registry, settings: WorkerSettings, ready=None):
+    """Serve ``registry`` with ``/healthz`` and ``/readyz`` (``ready``: see
+    :func:`streams.httpd.serve`) on ``settings.metrics_host:metrics_port``, over TLS
+    when the settings name the files (a daemon thread); ``None`` if port 0."""
     if not settings.metrics_port:
         return None
-    from prometheus_client import start_http_server
+    from .httpd import TlsFiles, serve
 
-    return start_http_server(settings.metrics_port, addr=settings.metrics_host, registry=registry)
+    tls = (TlsFiles(settings.metrics_certfile, settings.metrics_keyfile, settings.metrics_client_cafile)
+           if settings.metrics_certfile else None)
+    return serve(registry, settings.metrics_host, settings.metrics_port, ready=ready, tls=tls)
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
@@ -46,7 +50,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
 
     mapp = create_app(settings)
     try:
-        serve_metrics(mapp.metrics.registry, settings)
+        serve_metrics(mapp.metrics.registry, settings, ready=mapp.readiness)
     except OSError as exc:
         print(f"mailflow worker: cannot serve /metrics on {settings.metrics_host}:{settings.metrics_port}: {exc}", file=sys.stderr)
         return 2

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
@@ -39,6 +40,16 @@ def scrape(port: int) -> dict[tuple[str, tuple], float]:
         for s in fam.samples:
             out[(s.name, tuple(sorted(s.labels.items())))] = s.value
     return out
+
+
+def _status(port: int, path: str) -> int | None:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=3) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+    except OSError:
+        return None
 
 
 def value(samples, name, **labels) -> float:
@@ -329,6 +340,9 @@ def test_worker_logs_json_lines_and_hashes_sender_labels(broker, tmp_path_factor
                "--hash-sender-labels", "true")
     try:
         w.wait_up()
+        # /readyz: 200 once the table is recovered after the assignment; /healthz all along
+        wait_for(lambda: _status(w.port, "/readyz") == 200, 60, "the worker's /readyz to answer 200")
+        assert _status(w.port, "/healthz") == 200
         produce(broker, topics["input"], [(b"bad@shop.example.com", b'{"to": ["x@gmail.com"], "ts": ')])
         produce_and_wait(broker, topics["input"], incident_events(), w)
         alerts = [json.loads(r.value) for r in consume_all(broker, topics["alerts"], 1, 30)]

@@ -1,0 +1,120 @@
+"""The operations endpoint: /metrics, /healthz, /readyz, over plain HTTP, TLS and mutual TLS."""
+
+from __future__ import annotations
+
+import ssl
+import subprocess
+import urllib.error
+import urllib.request
+
+import pytest
+from prometheus_client import CollectorRegistry, Counter
+
+from detectors.errors import ConfigError
+from streams.httpd import Readiness, TlsFiles, serve
+from streams.settings import parse_settings
+
+
+def _registry():
+    reg = CollectorRegistry()
+    Counter("mailflow_events_processed_total", "events", registry=reg).inc(3)
+    return reg
+
+
+def _get(url, context=None):
+    try:
+        with urllib.request.urlopen(url, timeout=5, context=context) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+@pytest.fixture
+def server(free_port):
+    started = []
+
+    def start(**kw):
+        port = free_port()
+        httpd, _ = serve(_registry(), "127.0.0.1", port, **kw)
+        started.append(httpd)
+        return port
+
+    yield start
+    for httpd in started:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_metrics_health_and_readiness(server):
+    ready = Readiness("starting: no partition assignment yet")
+    port = server(ready=ready)
+    base = f"http://127.0.0.1:{port}"
+    status, body = _get(base + "/metrics")
+    assert status == 200 and "mailflow_events_processed_total 3.0" in body
+    assert _get(base + "/healthz") == (200, "ok\n")
+    assert _get(base + "/readyz") == (503, "starting: no partition assignment yet\n")
+    ready.set_ready()
+    assert _get(base + "/readyz") == (200, "ready\n")
+    ready.set_not_ready("partitions revoked: rebalancing")
+    assert _get(base + "/readyz")[0] == 503
+    assert _get(base + "/healthz")[0] == 200  # alive all along
+
+
+def test_without_a_readiness_check_it_is_ready(server):
+    port = server()
+    assert _get(f"http://127.0.0.1:{port}/readyz") == (200, "ready\n")
+
+
+# ------------------------------------------------------------------- TLS, real certificates
+def _openssl(*args, cwd):
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory):
+    """A CA, a server certificate for 127.0.0.1 and a client certificate, all signed by the CA."""
+    d = tmp_path_factory.mktemp("pki")
+    _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=test-ca",
+             "-keyout", "ca.key", "-out", "ca.pem", cwd=d)
+    (d / "server.ext").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    for name, ext in (("server", ["-extfile", "server.ext"]), ("client", [])):
+        _openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={name}", "-keyout", f"{name}.key",
+                 "-out", f"{name}.csr", cwd=d)
+        _openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                 "-days", "2", "-out", f"{name}.pem", *ext, cwd=d)
+    return d
+
+
+def _client(pki, with_cert=False):
+    ctx = ssl.create_default_context(cafile=str(pki / "ca.pem"))
+    if with_cert:
+        ctx.load_cert_chain(str(pki / "client.pem"), str(pki / "client.key"))
+    return ctx
+
+
+def test_tls_serves_https_only(server, pki):
+    port = server(tls=TlsFiles(str(pki / "server.pem"), str(pki / "server.key")))
+    status, body = _get(f"https://127.0.0.1:{port}/metrics", _client(pki))
+    assert status == 200 and "mailflow_events_processed_total" in body
+    with pytest.raises((urllib.error.URLError, ConnectionError, OSError)):
+        _get(f"http://127.0.0.1:{port}/metrics")  # plain HTTP gets no metrics
+    with pytest.raises(urllib.error.URLError):  # a client that does not trust the CA refuses the server
+        _get(f"https://127.0.0.1:{port}/metrics", ssl.create_default_context())
+
+
+def test_mutual_tls_requires_a_client_certificate_of_the_ca(server, pki):
+    port = server(tls=TlsFiles(str(pki / "server.pem"), str(pki / "server.key"), str(pki / "ca.pem")))
+    url = f"https://127.0.0.1:{port}/healthz"
+    assert _get(url, _client(pki, with_cert=True)) == (200, "ok\n")
+    with pytest.raises((urllib.error.URLError, ConnectionError, ssl.SSLError, OSError)):
+        _get(url, _client(pki, with_cert=False))
+
+
+def test_bad_tls_settings_name_every_problem(pki, tmp_path):
+    with pytest.raises(ConfigError) as exc:
+        parse_settings(["--metrics-certfile", str(pki / "server.pem"),
+                        "--metrics-client-cafile", str(tmp_path / "missing.pem")])
+    text = str(exc.value)
+    assert "give both" in text and "missing.pem" in text
+    ok = parse_settings(["--metrics-certfile", str(pki / "server.pem"), "--metrics-keyfile", str(pki / "server.key")])
+    assert ok.metrics_certfile.endswith("server.pem")
