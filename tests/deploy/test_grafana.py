@@ -24,15 +24,27 @@ def test_provisioning_files(deploy):
 
 
 def test_dashboard_identity_and_datasource(deploy, dashboard):
+    """Portable: every query goes through the ``datasource`` variable (any Prometheus of the
+    Grafana it is imported into, the default one first), and ``__inputs`` lets Grafana's
+    import dialog ask for it; no datasource uid of this project's Grafana is hard-coded."""
     assert dashboard["title"] == "Launch monitoring"
     assert dashboard["uid"]
+    (var,) = [v for v in dashboard["templating"]["list"] if v["name"] == "datasource"]
+    assert var["type"] == "datasource" and var["query"] == "prometheus"
+    assert dashboard["templating"]["list"][0] is var  # before the variables whose queries use it
+    (inp,) = dashboard["__inputs"]
+    assert inp["type"] == "datasource" and inp["pluginId"] == "prometheus"
     ds = deploy.load_yaml(deploy.grafana_dir / "datasources" / "prometheus.yml")["datasources"][0]
+    assert ds["uid"] not in deploy.dashboard.read_text(encoding="utf-8")
+    want = {"type": "prometheus", "uid": "${datasource}"}
+    for v in dashboard["templating"]["list"][1:]:
+        assert v["datasource"] == want, v["name"]
     for p in dashboard["panels"]:
         if p["type"] == "row":
             continue
-        assert p["datasource"]["uid"] == ds["uid"], p["title"]
+        assert p["datasource"] == want, p["title"]
         for t in p["targets"]:
-            assert t["datasource"]["uid"] == ds["uid"], p["title"]
+            assert t["datasource"] == want, p["title"]
     ids = [p["id"] for p in dashboard["panels"]]
     assert len(ids) == len(set(ids)), "panel ids must be unique"
 
