@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "produce": ("streams.produce", "publish a JSON Lines event file to the input topic"),
     "demo": ("streams.demo", "everything on one machine: embedded broker, worker, launch-day scenario"),
     "tap": ("streams.taps", "connect a real mail flow: `mailflow tap smtp|milter|http` (journal, milter, ESP webhooks)"),
+    "deploy": ("streams.render", "`mailflow deploy render --out DIR`: deploy/ with your runbook URL and business hours"),
     "label-hash": ("streams.labels", "print the metric label of sender addresses under --hash-sender-labels' key"),
     "guard": ("streams.guard", "hold an alerted account's next mail at Postfix (policy service, milter); list, release, drop"),
 }

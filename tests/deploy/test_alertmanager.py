@@ -28,6 +28,9 @@ def test_amtool_check_config(deploy, amtool):
     # a pipeline outage pages
     (["alertname=MailflowWorkerDown", "severity=critical", "component=pipeline"], "pager,chat"),
     (["alertname=MailflowConsumerLagGrowing", "severity=warning", "component=pipeline"], "chat"),
+    # no events in business hours: the pager only, and only inside the business-hours interval
+    (["alertname=MailflowNoEventsInBusinessHours", "severity=critical", "component=pipeline",
+      "schedule=business-hours"], "pager"),
     # anything unexpected still reaches a human
     (["alertname=Other"], "chat"),
 ])
@@ -69,7 +72,8 @@ def test_pipeline_outage_inhibits_per_account_alerts(deploy):
     def labels_of(name, **extra):
         return {"alertname": name, **{k: str(v) for k, v in rules[name]["labels"].items()}, **extra}
 
-    outage = [labels_of("MailflowWorkerDown", instance="worker-1:9108"), labels_of("MailflowNoEventsProcessed")]
+    outage = [labels_of("MailflowWorkerDown", instance="worker-1:9108"), labels_of("MailflowNoEventsProcessed"),
+              labels_of("MailflowNoEventsInBusinessHours")]
     account = [labels_of("MailflowDetectorCritical", sender="care@example.com", detector="fanout"),
                labels_of("MailflowDetectorWarning", sender="orders@example.com", detector="template_spike")]
 
