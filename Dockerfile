@@ -17,7 +17,7 @@ COPY pyproject.toml README.md ./
 COPY detectors/ detectors/
 COPY streams/ streams/
 # the versions streams/seam.py was tested with (pyproject.toml pins the range)
-RUN pip install . "faust-streaming==0.15.3" "aiokafka==0.14.0" "mode-streaming==0.7.1" \
+RUN pip install ".[rocksdb]" "faust-streaming==0.15.3" "aiokafka==0.14.0" "mode-streaming==0.7.1" \
  && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin mailflow \
  && mkdir -p /app/data \
  && chown mailflow /app/data
