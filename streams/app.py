@@ -196,25 +196,34 @@ def create_app(
     mapp = MailflowApp(settings, app, topics, table, metrics, cfg, sentinel, processor, support=support)
     holder["mapp"] = mapp
     mapp.agent = register_agents(app, settings, topics.input, table, processor, mapp.update_lag)
-    watch_readiness(app, mapp.readiness)
+    watch_readiness(app, mapp.readiness, metrics, topics.input.get_topic_name())
     if bulk:
         seam.attach(app, processor, topics.input.get_topic_name())
     return mapp
 
 
-def watch_readiness(app: faust.App, readiness: Readiness) -> None:
-    """Keep ``readiness`` (``/readyz``) in step with Faust's public rebalance signals: not
-    ready from a revocation or an assignment until ``on_rebalance_complete`` (sent when the
-    table's recovery from the changelog finished and the input resumes)."""
+def watch_readiness(app: faust.App, readiness: Readiness, metrics: Metrics, input_topic: str) -> None:
+    """Keep ``readiness`` (``/readyz``) and the rebalance metrics in step with Faust's public
+    rebalance signals: not ready (``mailflow_table_recovering`` 1) from a revocation or an
+    assignment until ``on_rebalance_complete`` (sent when the table's recovery from the
+    changelog finished and the input resumes); ``mailflow_rebalances_total{phase}`` counts
+    the three, ``mailflow_assigned_partitions`` the input partitions assigned."""
 
     async def revoked(sender, revoked, **kwargs) -> None:
         readiness.set_not_ready("partitions revoked: rebalancing")
+        metrics.rebalances.labels("revoked").inc()
 
     async def assigned(sender, assigned, **kwargs) -> None:
-        readiness.set_not_ready(f"{len(assigned)} partition(s) assigned: recovering the table")
+        mine = sum(1 for tp in assigned if tp.topic == input_topic)
+        readiness.set_not_ready(f"{mine} input partition(s) assigned: recovering the table")
+        metrics.rebalances.labels("assigned").inc()
+        metrics.assigned_partitions.set(mine)
+        metrics.recovering.set(1)
 
     async def complete(sender, **kwargs) -> None:
         readiness.set_ready()
+        metrics.rebalances.labels("recovered").inc()
+        metrics.recovering.set(0)
 
     app.on_partitions_revoked.connect(revoked)
     app.on_partitions_assigned.connect(assigned)

@@ -412,6 +412,19 @@ class Metrics:
         self.processing = BatchedHistogram(
             "mailflow_event_processing_seconds", "Time spent in the detectors per event", buckets=PROCESSING_BUCKETS, registry=registry
         )
+        self.assigned_partitions = Gauge(
+            "mailflow_assigned_partitions", "Partitions of the input topic assigned to this worker", registry=registry
+        )
+        self.rebalances = Counter(
+            "mailflow_rebalances_total", "Consumer-group rebalances this worker took part in, by phase", ["phase"],
+            registry=registry,
+        )
+        self.recovering = Gauge(
+            "mailflow_table_recovering", "1 while the state table is recovered from the changelog after an assignment",
+            registry=registry,
+        )
+        for phase in ("revoked", "assigned", "recovered"):
+            self.rebalances.labels(phase)
         self.consumer_lag = Gauge(
             "mailflow_consumer_lag_messages", "Messages behind the end of each assigned input partition", ["partition"], registry=registry
         )

@@ -317,6 +317,9 @@ def test_two_workers_share_partitions_and_count_each_event_once(pair):
     tot, each = _counts(workers)
     assert tot["processed"] == n, tot
     assert all(p > 0 for p in each), f"partitions not shared: {each}"
+    # each worker reports its share of the assignment; together, every partition once
+    shares = [value(w.metrics(), "mailflow_assigned_partitions") for w in workers]
+    assert sum(shares) == PARTITIONS and all(x > 0 for x in shares), shares
     states = wait_for(lambda: (s := latest_states(broker, app_id)) and len(s) == len(SENDERS) and s, 30, "states in changelog")
     assert {s: st.n_events for s, st in states.items()} == {s: 20 for s in SENDERS}
 
@@ -343,6 +346,11 @@ def test_worker_logs_json_lines_and_hashes_sender_labels(broker, tmp_path_factor
         # /readyz: 200 once the table is recovered after the assignment; /healthz all along
         wait_for(lambda: _status(w.port, "/readyz") == 200, 60, "the worker's /readyz to answer 200")
         assert _status(w.port, "/healthz") == 200
+        up = w.metrics()  # the rebalance that made it ready, in its metrics
+        assert value(up, "mailflow_assigned_partitions") == PARTITIONS  # the only worker: every partition
+        assert value(up, "mailflow_rebalances_total", phase="assigned") >= 1
+        assert value(up, "mailflow_rebalances_total", phase="recovered") >= 1
+        assert value(up, "mailflow_table_recovering") == 0
         produce(broker, topics["input"], [(b"bad@shop.example.com", b'{"to": ["x@gmail.com"], "ts": ')])
         produce_and_wait(broker, topics["input"], incident_events(), w)
         alerts = [json.loads(r.value) for r in consume_all(broker, topics["alerts"], 1, 30)]
