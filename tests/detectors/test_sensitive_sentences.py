@@ -54,7 +54,7 @@ def dev_scores(request):
     return scores
 
 
-HELD_OUT = ("heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl")
+HELD_OUT = ("heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl", "heldout4.jsonl")
 
 
 @pytest.mark.parametrize("name", DEV_SETS + HELD_OUT)
