@@ -83,7 +83,7 @@ def render(out: Path, *, runbook_url: str = RUNBOOK_URL, hours: str = "08:00-18:
             continue
         text = path.read_text(encoding="utf-8")
         new = text.replace(RUNBOOK_URL, runbook_url)
-        if path.name == "alertmanager.yml":
+        if path.parent.name in ("alertmanager", "examples") and "time_intervals:" in text:
             start, end = hours.split("-")
             weekdays = ", ".join(f"'{d.strip().lower()}'" for d in days.split(","))
             new, n = _INTERVAL.subn(

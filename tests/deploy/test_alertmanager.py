@@ -114,3 +114,19 @@ def test_generated_test_config_keeps_the_routing(deploy, amtool, tmp_path):
     res = deploy.run([amtool, "check-config", str(path)])
     assert res.returncode == 0, res.stdout + res.stderr
     assert _routes_test(deploy, amtool, path, "severity=critical", "sender=care@example.com") == "pager,chat"
+
+
+def test_slack_and_teams_example_routes_like_the_shipped_config(deploy, amtool):
+    """deploy/alertmanager/examples/slack-teams.yml: a valid config whose routing, grouping,
+    inhibition and business hours are the shipped file's; only the receivers differ."""
+    example = deploy.am_dir / "examples" / "slack-teams.yml"
+    res = deploy.run([amtool, "check-config", str(example)])
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "1 templates" in res.stdout, "the example does not find the notification template"
+    shipped, ex = deploy.load_yaml(deploy.am_dir / "alertmanager.yml"), deploy.load_yaml(example)
+    for key in ("route", "inhibit_rules", "time_intervals", "global"):
+        assert ex[key] == shipped[key], key
+    names = {r["name"]: r for r in ex["receivers"]}
+    assert set(names) == {r["name"] for r in shipped["receivers"]}
+    assert names["pager"]["pagerduty_configs"] and names["pager"]["slack_configs"]
+    assert names["chat"]["slack_configs"] and names["chat"]["webhook_configs"]  # Slack, and Teams via the bridge

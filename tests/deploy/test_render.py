@@ -28,6 +28,8 @@ def rendered(tmp_path_factory):
 def test_business_hours_follow_the_company_clock(rendered, deploy, amtool):
     am = rendered / "alertmanager" / "alertmanager.yml"
     _ok([amtool, "check-config", str(am)])
+    example = deploy.load_yaml(rendered / "alertmanager" / "examples" / "slack-teams.yml")
+    assert example["time_intervals"] == deploy.load_yaml(am)["time_intervals"]  # the example follows too
     cfg = deploy.load_yaml(am)
     (interval,) = [t for t in cfg["time_intervals"] if t["name"] == "business-hours"]
     assert interval["time_intervals"] == [{
