@@ -14,14 +14,19 @@ public :func:`~prometheus_client.make_wsgi_app`), optionally behind TLS:
 TLS (``--metrics-certfile`` and ``--metrics-keyfile``, PEM) serves HTTPS only;
 ``--metrics-client-cafile`` also requires a client certificate signed by that CA
 (mutual TLS, for a Prometheus with ``tls_config: {cert_file, key_file}``).
+Basic authentication (``--metrics-username`` and ``MAILFLOW_METRICS_PASSWORD``) protects
+``/metrics``; ``/healthz`` and ``/readyz`` stay open for the probes (they tell nothing
+but "alive" and "ready"). Use it with TLS: basic auth sends the password in clear text.
 
 Public API::
 
-    Readiness, TlsFiles, serve(registry, host, port, *, ready=None, tls=None)
+    Readiness, TlsFiles, serve(registry, host, port, *, ready=None, tls=None, auth=None)
 """
 
 from __future__ import annotations
 
+import base64
+import hmac
 import socket
 import ssl
 import threading
@@ -96,7 +101,18 @@ class _Quiet(WSGIRequestHandler):
         """No access log (scrapes every 15 s would flood it)."""
 
 
-def _app(registry, ready: Callable[[], tuple[bool, str]]) -> Callable:
+def _authorized(header: str | None, auth: tuple[str, str]) -> bool:
+    if not header or not header.startswith("Basic "):
+        return False
+    try:
+        given = base64.b64decode(header[6:].strip(), validate=True)
+    except ValueError:
+        return False
+    want = f"{auth[0]}:{auth[1]}".encode("utf-8")
+    return hmac.compare_digest(given, want)
+
+
+def _app(registry, ready: Callable[[], tuple[bool, str]], auth: tuple[str, str] | None = None) -> Callable:
     metrics = make_wsgi_app(registry)
 
     def app(environ, start_response):
@@ -108,21 +124,27 @@ def _app(registry, ready: Callable[[], tuple[bool, str]]) -> Callable:
             ok, reason = ready()
             start_response("200 OK" if ok else "503 Service Unavailable", [("Content-Type", "text/plain; charset=utf-8")])
             return [(reason + "\n").encode()]
+        if auth is not None and not _authorized(environ.get("HTTP_AUTHORIZATION"), auth):
+            start_response("401 Unauthorized", [("Content-Type", "text/plain; charset=utf-8"),
+                                                ("WWW-Authenticate", 'Basic realm="mailflow metrics"')])
+            return [b"unauthorized\n"]
         return metrics(environ, start_response)
 
     return app
 
 
 def serve(registry, host: str, port: int, *, ready: Callable[[], tuple[bool, str]] | None = None,
-          tls: TlsFiles | None = None) -> tuple[WSGIServer, threading.Thread]:
+          tls: TlsFiles | None = None, auth: tuple[str, str] | None = None) -> tuple[WSGIServer, threading.Thread]:
     """Serve ``registry``, ``/healthz`` and ``/readyz`` (``ready()``: ``(ok, reason)``;
-    None: always ready) on ``host:port`` in a daemon thread; HTTPS with ``tls``.
+    None: always ready) on ``host:port`` in a daemon thread; HTTPS with ``tls``; the
+    registry only with HTTP basic authentication as ``auth`` (user, password) if given.
 
     Raises :class:`OSError` when the port cannot be bound and :class:`ssl.SSLError`
     (an ``OSError``) or :class:`FileNotFoundError` for bad TLS files."""
     server_class = _Server6 if ":" in host else _Server
     ctx = tls.context() if tls is not None else None  # bad files fail before the port is taken
-    httpd = make_server(host, port, _app(registry, ready or (lambda: (True, "ready"))), server_class, handler_class=_Quiet)
+    httpd = make_server(host, port, _app(registry, ready or (lambda: (True, "ready")), auth), server_class,
+                        handler_class=_Quiet)
     if ctx is not None:
         httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
     t = threading.Thread(target=httpd.serve_forever, name="mailflow-metrics", daemon=True)

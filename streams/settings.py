@@ -103,6 +103,8 @@ class WorkerSettings:
     metrics_certfile: str | None = None  # TLS of /metrics, /healthz, /readyz (streams.httpd)
     metrics_keyfile: str | None = None
     metrics_client_cafile: str | None = None  # mutual TLS: client certificates signed by this CA
+    metrics_username: str | None = None  # HTTP basic auth on /metrics (streams.httpd)
+    metrics_password: str | None = field(default=None, repr=False)
     app_id: str = "mailflow-sentinel"  # also the Kafka consumer group id
     input_topic: str = INPUT_TOPIC
     alerts_topic: str = ALERTS_TOPIC
@@ -195,7 +197,7 @@ class WorkerSettings:
     def redacted(self) -> dict[str, Any]:
         """The settings as a mapping, secrets masked (safe to log)."""
         out = {f.name: getattr(self, f.name) for f in fields(self)}
-        for secret in ("sasl_password", "label_hash_key"):
+        for secret in ("sasl_password", "label_hash_key", "metrics_password"):
             if out.get(secret):
                 out[secret] = "***"
         return out
@@ -222,6 +224,11 @@ class WorkerSettings:
             p.append("metrics_certfile, metrics_keyfile: give both (TLS of /metrics) or neither")
         if self.metrics_client_cafile and not self.metrics_certfile:
             p.append("metrics_client_cafile: needs metrics_certfile and metrics_keyfile (mutual TLS is TLS first)")
+        if bool(self.metrics_username) != bool(self.metrics_password):
+            p.append(f"metrics_username, metrics_password: give both (basic auth of /metrics; the password in "
+                     f"{ENV_PREFIX}METRICS_PASSWORD) or neither")
+        if self.metrics_username and ":" in self.metrics_username:
+            p.append("metrics_username: must not contain ':'")
         for name in ("metrics_certfile", "metrics_keyfile", "metrics_client_cafile"):
             path = getattr(self, name)
             if path and not os.path.isfile(path):
@@ -331,6 +338,8 @@ _SPECS: dict[str, tuple[Callable[[str], Any], str]] = {
     "metrics_certfile": (str, "certificate (PEM) to serve /metrics, /healthz and /readyz over HTTPS only"),
     "metrics_keyfile": (str, "private key (PEM) of metrics_certfile"),
     "metrics_client_cafile": (str, "CA (PEM) of the client certificates the endpoint requires (mutual TLS)"),
+    "metrics_username": (str, "user of HTTP basic auth on /metrics (/healthz and /readyz stay open); use with TLS"),
+    "metrics_password": (str, "password of metrics_username (prefer the environment variable MAILFLOW_METRICS_PASSWORD)"),
     "app_id": (str, "Faust app id = Kafka consumer group id (workers with the same id share the work)"),
     "input_topic": (str, "topic of outbound-mail events (keyed by sender)"),
     "alerts_topic": (str, "topic alerts are written to"),

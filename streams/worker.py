@@ -32,7 +32,8 @@ def serve_metrics(registry, settings: WorkerSettings, ready=None):
 
     tls = (TlsFiles(settings.metrics_certfile, settings.metrics_keyfile, settings.metrics_client_cafile)
            if settings.metrics_certfile else None)
-    return serve(registry, settings.metrics_host, settings.metrics_port, ready=ready, tls=tls)
+    auth = (settings.metrics_username, settings.metrics_password) if settings.metrics_username else None
+    return serve(registry, settings.metrics_host, settings.metrics_port, ready=ready, tls=tls, auth=auth)
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:

@@ -1,9 +1,10 @@
-"""The real Prometheus scrapes the operations endpoint over mutual TLS (issue 13).
+"""The real Prometheus scrapes the operations endpoint over mutual TLS with basic auth (issue 13).
 
 One endpoint (:func:`streams.httpd.serve`, the worker's and the taps') requires a client
 certificate of the test CA. Prometheus scrapes it twice: once with ``scheme: https`` and a
-``tls_config`` holding the CA and a client certificate (``up`` 1, the samples arrive), once
-without the client certificate (``up`` 0: refused).
+``tls_config`` holding the CA and a client certificate and ``basic_auth`` (``up`` 1, the
+samples arrive), once without the client certificate and once without the password (``up``
+0: refused).
 """
 
 from __future__ import annotations
@@ -38,15 +39,18 @@ def test_prometheus_scrapes_over_mutual_tls(pki, free_port, tmp_path):
     Counter("mailflow_events_processed_total", "events", registry=reg).inc(7)
     port = free_port()
     httpd, _ = serve(reg, "127.0.0.1", port, tls=TlsFiles(str(pki / "server.pem"), str(pki / "server.key"),
-                                                          str(pki / "ca.pem")))
+                                                          str(pki / "ca.pem")), auth=("prom", "s3cret-pass"))
     tls = {"ca_file": str(pki / "ca.pem")}
     cfg = {
         "global": {"scrape_interval": "1s", "scrape_timeout": "1s"},
         "scrape_configs": [
             {"job_name": "mtls", "scheme": "https", "static_configs": [{"targets": [f"127.0.0.1:{port}"]}],
-             "tls_config": dict(tls, cert_file=str(pki / "client.pem"), key_file=str(pki / "client.key"))},
+             "tls_config": dict(tls, cert_file=str(pki / "client.pem"), key_file=str(pki / "client.key")),
+             "basic_auth": {"username": "prom", "password": "s3cret-pass"}},
             {"job_name": "no-client-cert", "scheme": "https", "static_configs": [{"targets": [f"127.0.0.1:{port}"]}],
-             "tls_config": tls},
+             "tls_config": tls, "basic_auth": {"username": "prom", "password": "s3cret-pass"}},
+            {"job_name": "no-password", "scheme": "https", "static_configs": [{"targets": [f"127.0.0.1:{port}"]}],
+             "tls_config": dict(tls, cert_file=str(pki / "client.pem"), key_file=str(pki / "client.key"))},
         ],
     }
     (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(cfg))
@@ -64,11 +68,12 @@ def test_prometheus_scrapes_over_mutual_tls(pki, free_port, tmp_path):
                 samples = _query(base, 'mailflow_events_processed_total{job="mtls"}')
             except OSError:
                 pass  # Prometheus still starting
-            if up.get("mtls") == "1" and "no-client-cert" in up and samples:
+            if up.get("mtls") == "1" and "no-client-cert" in up and "no-password" in up and samples:
                 break
             time.sleep(0.5)
         assert up.get("mtls") == "1", (up, (tmp_path / "prometheus.log").read_text(errors="replace")[-2000:])
         assert up.get("no-client-cert") == "0"
+        assert up.get("no-password") == "0"  # the right certificate, but no basic-auth credentials
         assert [s["value"][1] for s in samples] == ["7"]
     finally:
         if proc.poll() is None:

@@ -100,3 +100,38 @@ def test_bad_tls_settings_name_every_problem(pki, tmp_path):
     assert "give both" in text and "missing.pem" in text
     ok = parse_settings(["--metrics-certfile", str(pki / "server.pem"), "--metrics-keyfile", str(pki / "server.key")])
     assert ok.metrics_certfile.endswith("server.pem")
+
+
+# ------------------------------------------------------------------- basic authentication
+def _get_auth(url, user, password, context=None):
+    import base64
+
+    req = urllib.request.Request(url)
+    if user is not None:
+        req.add_header("Authorization", "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode())
+    try:
+        with urllib.request.urlopen(req, timeout=5, context=context) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def test_basic_auth_protects_metrics_not_the_probes(server):
+    port = server(auth=("prom", "s3cret-pass"))
+    base = f"http://127.0.0.1:{port}"
+    assert _get_auth(base + "/metrics", None, None)[0] == 401
+    assert _get_auth(base + "/metrics", "prom", "wrong")[0] == 401
+    assert _get_auth(base + "/metrics", "other", "s3cret-pass")[0] == 401
+    status, body = _get_auth(base + "/metrics", "prom", "s3cret-pass")
+    assert status == 200 and "mailflow_events_processed_total" in body
+    assert _get(base + "/healthz") == (200, "ok\n")  # the probes carry no credentials
+    assert _get(base + "/readyz")[0] == 200
+
+
+def test_basic_auth_settings_name_every_problem():
+    with pytest.raises(ConfigError) as exc:
+        parse_settings(["--metrics-username", "a:b"])
+    text = str(exc.value)
+    assert "give both" in text and "must not contain ':'" in text
+    ok = parse_settings(["--metrics-username", "prom"], {"MAILFLOW_METRICS_PASSWORD": "s3cret-pass"})
+    assert ok.redacted()["metrics_password"] == "***" and "s3cret" not in repr(ok)
