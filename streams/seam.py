@@ -289,6 +289,10 @@ async def rewind_dropped(consumer: Any, tp: Any, first: int, last: int) -> bool:
     aiokafka's ``seek_to_committed`` leaves a partition with no committed offset (or
     committed offset 0) where it is -- past the dropped records: a partition taken over
     from a worker that died before its first commit was then never read up to its end.
+    A table changelog is never committed at all: changelog records dropped that way
+    (a fetch that returned between the recovery's seek and its resuming the flow, or
+    after it paused the partition) left the recovery waiting for records it would
+    never be given, and the worker never read the partitions it took over.
     Only done while ``tp`` is assigned and its position is still past the dropped
     records (nobody seeked it back since: a seek to the committed offset wins); run in
     the consumer's thread, where aiokafka's fetcher lives. Also resets Faust's read
@@ -320,7 +324,7 @@ async def rewind_dropped(consumer: Any, tp: Any, first: int, last: int) -> bool:
     if position is None:
         return False
     consumer._read_offset[tp] = first if first else None
-    log.info("input %s[%d]: dropped records %d..%d fetched again (position %d -> %d)",
+    log.info("%s[%d]: dropped records %d..%d fetched again (position %d -> %d)",
              tp.topic, tp.partition, first, last, position, first)
     return True
 
@@ -408,9 +412,9 @@ async def _bulk_drain(self: Any, fetcher: Any, sink: BulkSink, input_topic: str)
     partition's read offset are dropped; holes in the offsets (compacted or
     transactional markers) are recorded as gaps so commits can pass them; a batch is
     dropped if a rebalance started while it was fetched (Faust then seeks back to the
-    committed offsets). Added: input records the drain drops are fetched again
-    (:func:`rewind_dropped`), since that seek leaves a partition with nothing committed
-    past them.
+    committed offsets). Added: records the drain drops, of the input and of the table
+    changelogs, are fetched again (:func:`rewind_dropped`), since that seek leaves a
+    partition with nothing committed past them.
 
     The steps of one fetch: :func:`_seek_back_stopped_flow` (the flow is stopped) or
     :func:`_handle_fetch` (:func:`_split_fetch`, then the sink, then the acks).
@@ -429,7 +433,7 @@ async def _bulk_drain(self: Any, fetcher: Any, sink: BulkSink, input_topic: str)
             if records is None or self.should_stop:
                 pass
             elif not self.flow_active:
-                await _seek_back_stopped_flow(self, records, input_topic)
+                await _seek_back_stopped_flow(self, records)
             elif records:
                 await _handle_fetch(self, records, active, sink, input_topic, read)
             unset_flag(CONSUMER_FETCHING)
@@ -490,12 +494,12 @@ def _read_rule(self: Any, sink: BulkSink) -> Any:  # pragma: no cover - exercise
     return read
 
 
-async def _seek_back_stopped_flow(self: Any, records: Any, input_topic: str) -> None:  # pragma: no cover
+async def _seek_back_stopped_flow(self: Any, records: Any) -> None:  # pragma: no cover
     """A fetch that returned while the flow is stopped (a rebalance): dropped."""
     # as Faust's getmany: a fetch while the flow is stopped seeks back
-    # (and the input records it dropped are fetched again, see rewind_dropped)
+    # (and the records it dropped, of any topic, are fetched again, see rewind_dropped)
     for tp, recs in records.items():
-        if recs and tp.topic == input_topic:
+        if recs:
             await rewind_dropped(self, tp, recs[0].offset, recs[-1].offset)
     try:
         await self.perform_seek()
@@ -549,9 +553,9 @@ async def _split_fetch(self: Any, records: Any, active: Any, input_topic: str, r
         if not recs:
             continue
         if active is not None and tp not in active and tp not in buffered:
-            # paused (e.g. by the recovery) since aiokafka returned them
-            if tp.topic == input_topic:
-                await rewind_dropped(self, tp, recs[0].offset, recs[-1].offset)
+            # paused (e.g. by the recovery) since aiokafka returned them: fetched again
+            # when resumed (a changelog's too: the recovery counts on reading them)
+            await rewind_dropped(self, tp, recs[0].offset, recs[-1].offset)
             continue
         track_end(tp, self.highwater(tp))
         if tp.topic != input_topic:
@@ -583,6 +587,8 @@ async def _faust_path(self: Any, tp: Any, recs: Any, read: Any, generation: Any)
     to_message = self._to_message
     for rec in recs:  # Faust's own per-message path
         if app.consumer_generation_id != generation:
+            # a rebalance started: the rest fetched again (unless its recovery seeks)
+            await rewind_dropped(self, tp, rec.offset, recs[-1].offset)
             break
         if await read(tp, rec.offset):
             await self.wait_first(callback(to_message(tp, rec)), self.suspend_flow.wait())

@@ -160,7 +160,9 @@ class KafkaBroker:
         props.write_text("".join(f"{k}={v}\n" for k, v in self.properties().items()))
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         fmt = subprocess.run(
-            self._java("kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(props), heap="256m"),
+            # "--cluster-id=ID" in one argument: a base64 id may start with "-" (1 in 64), which the
+            # tool's argument parser would read as an option
+            self._java("kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}", "-c", str(props), heap="256m"),
             capture_output=True, text=True, timeout=120,
         )
         if fmt.returncode != 0:
