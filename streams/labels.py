@@ -22,6 +22,7 @@ import argparse
 import os
 import sys
 from hashlib import blake2b
+from typing import Mapping
 
 from detectors.events import address_key
 
@@ -67,18 +68,24 @@ class SenderLabels:
         return label
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     """``mailflow label-hash ADDRESS ...``: the metric label of each address under the
-    key in ``MAILFLOW_LABEL_HASH_KEY`` (one ``address<TAB>label`` line each)."""
+    worker's key (``--label-hash-key`` or ``MAILFLOW_LABEL_HASH_KEY``, read as the
+    worker reads them; one ``address<TAB>label`` line each)."""
+    from .settings import env_name  # settings imports this module
+
+    env = os.environ if env is None else env
+    variable = env_name("label_hash_key")
     parser = argparse.ArgumentParser(
         prog="mailflow label-hash",
         description="Print the metric label of each sender address as a worker with --hash-sender-labels writes it "
-                    "(key from MAILFLOW_LABEL_HASH_KEY).")
+                    f"(key from --label-hash-key or {variable}, as the worker reads it).")
     parser.add_argument("addresses", nargs="+", metavar="ADDRESS")
+    parser.add_argument("--label-hash-key", help=f"the workers' key (prefer the environment variable {variable})")
     args = parser.parse_args(argv)
-    key = os.environ.get("MAILFLOW_LABEL_HASH_KEY")
+    key = args.label_hash_key or env.get(variable)
     if not key or len(key) < MIN_KEY_CHARS:
-        print(f"mailflow label-hash: set MAILFLOW_LABEL_HASH_KEY (at least {MIN_KEY_CHARS} characters), "
+        print(f"mailflow label-hash: set {variable} (at least {MIN_KEY_CHARS} characters), "
               "the key the workers use", file=sys.stderr)
         return 2
     labels = SenderLabels(key)

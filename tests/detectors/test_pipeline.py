@@ -538,6 +538,11 @@ def test_process_reads_as_its_steps():
     assert len(fn.body) - 1 <= 20  # statements, the docstring left out
     called = {n.func.attr for n in ast.walk(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)}
     assert {"_dedup", "_key", "_kind", "_bucket", "_recipients", "_raise", "expire"} <= called
+    # every detector listed in Sentinel._detectors is called, in that order (their alerts' order)
+    steps = [f.__name__ for f in Sentinel()._detectors]
+    calls = sorted((n.lineno, n.col_offset, n.func.attr) for n in ast.walk(fn)
+                   if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in steps)
+    assert [name for _, _, name in calls] == steps
 
 
 def test_volume_spike_learns_a_gap_through_learn_one():

@@ -1,9 +1,10 @@
 """The sensitive-text recogniser over the simulated worlds' own automated mail.
 
 The sentence sets hold few transactional notices; the first full bank-world evaluation
-showed what that hides: the learned scorer read 618 of 28,297 distinct account notices as
-requests (a payer named "Seguridad Social", a card limit changed on "cuenta ES** ****
-8799", a fees notice that says there is nothing to do) and paged 473 times over seeds 1-6.
+showed what that hides: the learned scorer read hundreds of distinct account notices as
+requests (294 of 28,382 in 12 days of one seed: a payer named "Seguridad Social", a card
+limit changed on "cuenta ES** **** 8799", a fees notice that says there is nothing to do)
+and paged 473 times over seeds 1-6.
 Here every distinct automated text of a few simulated days, tuning and held-out seeds,
 must read as no request, and every message of the changed-template incident as the
 request it is.

@@ -71,3 +71,15 @@ def test_label_hash_command_prints_what_the_worker_exports(monkeypatch, capsys):
     monkeypatch.delenv("MAILFLOW_LABEL_HASH_KEY")
     assert main(["care@shop.example.com"]) == 2
     assert "MAILFLOW_LABEL_HASH_KEY" in capsys.readouterr().err
+
+
+def test_label_hash_command_reads_the_key_as_the_worker_does(capsys):
+    """The flag wins over the environment, as in ``parse_settings``."""
+    from streams.settings import parse_settings
+
+    env = {"MAILFLOW_LABEL_HASH_KEY": "k" * 20}
+    worker = parse_settings(["--hash-sender-labels", "true", "--label-hash-key", KEY], env=env)
+    assert main(["--label-hash-key", KEY, "care@shop.example.com"], env=env) == 0
+    assert capsys.readouterr().out == f"care@shop.example.com\t{SenderLabels(worker.label_hash_key)('care@shop.example.com')}\n"
+    assert main(["care@shop.example.com"], env=env) == 0
+    assert capsys.readouterr().out.split("\t")[1].strip() == SenderLabels("k" * 20)("care@shop.example.com")
