@@ -32,7 +32,7 @@ from .agents import BatchProcessor, Outputs, ProcessorConfig, register_agents
 from .httpd import Readiness
 from .labels import SenderLabels
 from .logformat import logging_config
-from .metrics import Metrics
+from .metrics import Metrics, RecoveryProgress
 from .models import restored_state
 from .settings import WorkerSettings
 from .tables import make_state_table
@@ -100,6 +100,8 @@ class MailflowApp:
     support: seam.Support | None = None
     #: ``/readyz``: ready once the table is recovered after the latest assignment (:func:`watch_readiness`)
     readiness: Readiness = field(default_factory=lambda: Readiness("starting: no partition assignment yet"))
+    #: the direct push of detector alerts to Alertmanager (``--alertmanager-url``), started by the worker
+    alert_push: Any = None
 
     @property
     def bulk(self) -> bool:
@@ -160,12 +162,23 @@ def create_app(
     app = faust.App(settings.app_id, **faust_settings(settings, bulk=bulk))
     topics = make_topics(app, settings)
     table = make_state_table(app, settings)
+    registry = registry if registry is not None else CollectorRegistry()
+    push = None
+    if settings.alertmanager_urls:
+        from .notify import AlertmanagerPush
+
+        push = AlertmanagerPush(
+            settings.alertmanager_urls, registry=registry, resend_interval=settings.alertmanager_resend_interval,
+            runbook_url=settings.runbook_url,
+            auth=((settings.alertmanager_username, settings.alertmanager_password)
+                  if settings.alertmanager_username else None))
     metrics = Metrics(
-        registry if registry is not None else CollectorRegistry(),
+        registry,
         top_senders=settings.top_senders,
         top_templates=settings.top_templates,
         max_active_alerts=settings.max_active_alerts,
         sender_labels=SenderLabels(settings.label_hash_key if settings.hash_sender_labels else None),
+        alert_listener=push,
     )
     sentinel = Sentinel(cfg)
     holder: dict[str, MailflowApp] = {}
@@ -193,10 +206,13 @@ def create_app(
         ack=(lambda pending: seam.ack_offsets(app.consumer, pending)) if bulk else None,
         assigned_partitions=lambda: holder["mapp"].assigned_partitions(),
     )
-    mapp = MailflowApp(settings, app, topics, table, metrics, cfg, sentinel, processor, support=support)
+    mapp = MailflowApp(settings, app, topics, table, metrics, cfg, sentinel, processor, support=support,
+                       alert_push=push)
     holder["mapp"] = mapp
     mapp.agent = register_agents(app, settings, topics.input, table, processor, mapp.update_lag)
     watch_readiness(app, mapp.readiness, metrics, topics.input.get_topic_name())
+    # mailflow_table_recovery_remaining_messages: not ready (/readyz) = an assignment's recovery runs
+    RecoveryProgress(lambda: app.tables.recovery, lambda: not mapp.readiness()[0], registry=metrics.registry)
     if bulk:
         seam.attach(app, processor, topics.input.get_topic_name())
     return mapp

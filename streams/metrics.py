@@ -30,14 +30,14 @@ from prometheus_client import (
     PlatformCollector,
     ProcessCollector,
 )
-from prometheus_client.core import HistogramMetricFamily
+from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.utils import floatToGoString
 
 from detectors.alerts import DETECTORS, SEVERITIES, rfc3339
 from detectors.episodes import SEVERITY_RANK
 from detectors.events import REJECT_REASONS
 
-__all__ = ["Metrics", "LabelCap", "ActiveAlerts", "HistogramBatch", "BatchedHistogram", "OTHER"]
+__all__ = ["Metrics", "LabelCap", "ActiveAlerts", "AlertListener", "RecoveryProgress", "HistogramBatch", "BatchedHistogram", "OTHER"]
 
 OTHER = "other"
 _MAX_LABEL_LEN = 200
@@ -213,23 +213,49 @@ _RESTORED_SCORE = {2: 1.0, 1: 0.5}
 
 @dataclass
 class _Active:
-    labels: tuple[str, str, str, str, str]  # detector, severity, sender, template, summary
+    labels: tuple[str, str, str, str]  # detector, severity, sender, template
+    summary: str
     rank: tuple[int, float]
     partition: int | None
+
+
+class AlertListener:
+    """What :class:`ActiveAlerts` tells about every open episode (not only the shown
+    ones): the interface of :class:`streams.notify.AlertmanagerPush`. ``key`` is
+    ``(detector, sender, template)``; ``labels`` the exported ``(detector, severity,
+    sender label, template)``."""
+
+    def firing(self, key: tuple[str, str, str], labels: tuple[str, str, str, str], summary: str, score: float,
+               started: float | None, alert: object | None) -> None:  # pragma: no cover - interface
+        """An episode opened, escalated or was restored (``alert`` None when restored)."""
+
+    def resolved(self, key: tuple[str, str, str]) -> None:  # pragma: no cover - interface
+        """The episode ended."""
+
+    def forget(self, keys: Iterable[tuple[str, str, str]]) -> None:  # pragma: no cover - interface
+        """The episodes moved to another worker with their partitions: no longer ours to report."""
 
 
 class ActiveAlerts:
     """The ``mailflow_active_alert`` gauge: open episodes, the N most severe.
 
-    One series per episode, keyed ``(detector, sender, template)``; an escalation
-    replaces the series, :meth:`end` removes it. Episodes beyond the cap are
-    remembered (so they can take a slot that frees up) but not exported.
+    One series per episode, keyed ``(detector, sender, template)``, labelled
+    ``detector, severity, sender, template`` (value = score); an escalation replaces
+    the series, :meth:`end` removes it. The alert's summary is free text, so it is no
+    part of the series' identity: it is the one label of a companion info series,
+    ``mailflow_active_alert_info{detector, severity, sender, template, summary} 1``
+    (joined with ``group_left`` or the alert rules' ``query`` where a summary is
+    shown). Episodes beyond the cap are remembered (so they can take a slot that frees
+    up) but not exported; a ``listener`` (:class:`AlertListener`) hears of all of them.
     """
 
-    def __init__(self, gauge: Gauge, limit: int, sender_label: Callable[[str], str] = str) -> None:
+    def __init__(self, gauge: Gauge, limit: int, sender_label: Callable[[str], str] = str,
+                 info: Gauge | None = None, listener: AlertListener | None = None) -> None:
         self.gauge = gauge
+        self.info = info
         self.limit = limit
         self.sender_label = sender_label  # the address as it is, or its keyed hash (streams.labels)
+        self.listener = listener
         self.open: dict[tuple[str, str, str], _Active] = {}
         self.shown: set[tuple[str, str, str]] = set()
 
@@ -238,16 +264,19 @@ class ActiveAlerts:
         old = self.open.get(key)
         if old is not None and key in self.shown:
             self._hide(key)
-        labels = self._labels(alert.detector, alert.severity, alert.sender, alert.template, alert.summary)
-        self.open[key] = _Active(labels, (SEVERITY_RANK.get(alert.severity, 0), float(alert.score)), partition)
+        labels, summary = self._labels(alert.detector, alert.severity, alert.sender, alert.template, alert.summary)
+        score = float(alert.score)
+        self.open[key] = _Active(labels, summary, (SEVERITY_RANK.get(alert.severity, 0), score), partition)
         self._rebalance()
+        if self.listener is not None:
+            self.listener.firing(key, labels, summary, score, None, alert)
 
     def _labels(self, detector: str, severity: str, sender: str, template: str | None,
-                summary: str) -> tuple[str, str, str, str, str]:
+                summary: str) -> tuple[tuple[str, str, str, str], str]:
         label = self.sender_label(sender)
         if label != sender:  # hashed: the summary names the sender too
             summary = summary.replace(sender, label)
-        return _clip(detector), _clip(severity), _clip(label), _clip(template or ""), _clip(summary)
+        return (_clip(detector), _clip(severity), _clip(label), _clip(template or "")), _clip(summary)
 
     def end(self, detector: str, sender: str, template: str | None) -> bool:
         key = (detector, sender, template or "")
@@ -257,6 +286,8 @@ class ActiveAlerts:
             self._hide(key)
         del self.open[key]
         self._rebalance()
+        if self.listener is not None:
+            self.listener.resolved(key)
         return True
 
     def senders(self) -> set[str]:
@@ -280,9 +311,11 @@ class ActiveAlerts:
                 f"{ep.detector} episode open since {rfc3339(ep.started_ts)} ({ep.triggers} triggers); "
                 "restored after a worker restart"
             )
-            labels = self._labels(ep.detector, ep.severity, ep.sender, ep.template, summary)
-            self.open[key] = _Active(labels, (rank, float(score)), partition)
+            labels, summary = self._labels(ep.detector, ep.severity, ep.sender, ep.template, summary)
+            self.open[key] = _Active(labels, summary, (rank, float(score)), partition)
             added += 1
+            if self.listener is not None:
+                self.listener.firing(key, labels, summary, float(score), ep.started_ts, None)
         if added:
             self._rebalance()
         return added
@@ -297,18 +330,22 @@ class ActiveAlerts:
             del self.open[k]
         if gone:
             self._rebalance()
+            if self.listener is not None:
+                self.listener.forget(gone)
         return len(gone)
 
     def _hide(self, key) -> None:
         self.shown.discard(key)
         old = self.open.get(key)
-        labels = old.labels if old is not None else None
-        if labels is None:
+        if old is None:
             return
-        try:
-            self.gauge.remove(*labels)
-        except KeyError:
-            pass
+        for gauge, labels in ((self.gauge, old.labels), (self.info, (*old.labels, old.summary))):
+            if gauge is None:
+                continue
+            try:
+                gauge.remove(*labels)
+            except KeyError:
+                pass
 
     def _rebalance(self) -> None:
         best = sorted(self.open, key=lambda k: self.open[k].rank, reverse=True)[: self.limit]
@@ -321,6 +358,56 @@ class ActiveAlerts:
             if key not in self.shown:
                 self.shown.add(key)
             self.gauge.labels(*a.labels).set(a.rank[1])
+            if self.info is not None:
+                self.info.labels(*a.labels, a.summary).set(1)
+
+
+class RecoveryProgress:
+    """``mailflow_table_recovery_remaining_messages{kind}``: changelog records the table
+    still has to read, for its active partitions (``/readyz`` waits for them) and its
+    standby copies, computed at each scrape from the recovery's own figures.
+
+    ``source()`` returns an object with ``active_remaining_total()`` and
+    ``standby_remaining_total()`` (Faust's ``app.tables.recovery``) or None before the
+    app is built; ``recovering()`` says whether a recovery runs (outside one the active
+    figure is 0: the changelog is then written, not read).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> rec = SimpleNamespace(active_remaining_total=lambda: 1200, standby_remaining_total=lambda: 40)
+    >>> reg = CollectorRegistry()
+    >>> _ = RecoveryProgress(lambda: rec, lambda: True, registry=reg)
+    >>> reg.get_sample_value("mailflow_table_recovery_remaining_messages", {"kind": "active"})
+    1200.0
+    """
+
+    def __init__(self, source: Callable[[], object | None], recovering: Callable[[], bool],
+                 registry: CollectorRegistry | None = None) -> None:
+        self.source = source
+        self.recovering = recovering
+        if registry is not None:
+            registry.register(self)
+
+    def describe(self):
+        return [GaugeMetricFamily("mailflow_table_recovery_remaining_messages",
+                                  "Changelog records the state table still has to read, by kind", labels=["kind"])]
+
+    def collect(self):
+        fam = GaugeMetricFamily("mailflow_table_recovery_remaining_messages",
+                                "Changelog records the state table still has to read, by kind", labels=["kind"])
+        active = standby = 0.0
+        try:
+            rec = self.source()
+            if rec is not None:
+                if self.recovering():
+                    active = float(max(0, rec.active_remaining_total()))
+                standby = float(max(0, rec.standby_remaining_total()))
+        except Exception:  # a scrape must not fail on a recovery between states
+            pass
+        fam.add_metric(["active"], active)
+        fam.add_metric(["standby"], standby)
+        yield fam
 
 
 def build_version() -> str:
@@ -342,9 +429,11 @@ class Metrics:
         top_templates: int = 50,
         max_active_alerts: int = 100,
         sender_labels: Callable[[str], str] | None = None,
+        alert_listener: AlertListener | None = None,
     ) -> None:
         """``sender_labels``: the label of a sender address (default: the address;
-        :class:`streams.labels.SenderLabels` hashes it with a key)."""
+        :class:`streams.labels.SenderLabels` hashes it with a key); ``alert_listener``:
+        told of every open episode (:class:`streams.notify.AlertmanagerPush`)."""
         self.registry = registry = registry if registry is not None else CollectorRegistry()
         # the process, the interpreter and the build, as every exporter has them (process_*, python_*)
         ProcessCollector(registry=registry)
@@ -437,6 +526,12 @@ class Metrics:
         self.active_alert_gauge = Gauge(
             "mailflow_active_alert",
             "Open alert episodes (value = score), the most severe only; removed when the episode ends",
+            ["detector", "severity", "sender", "template"],
+            registry=registry,
+        )
+        self.active_alert_info = Gauge(
+            "mailflow_active_alert_info",
+            "The summary of each mailflow_active_alert series (value 1): free text, so no part of that series' identity",
             ["detector", "severity", "sender", "template", "summary"],
             registry=registry,
         )
@@ -464,7 +559,8 @@ class Metrics:
         self.senders = LabelCap(top_senders)
         self.templates = LabelCap(top_templates)
         self.sender_label = sender_labels if sender_labels is not None else str
-        self.active = ActiveAlerts(self.active_alert_gauge, max_active_alerts, self.sender_label)
+        self.active = ActiveAlerts(self.active_alert_gauge, max_active_alerts, self.sender_label,
+                                   info=self.active_alert_info, listener=alert_listener)
         self._unrelated_mean: dict[str, float] = {}
         self._lag_partitions: set[str] = set()
         #: batched observers of the per-event histograms (flushed by :meth:`flush_batches`)

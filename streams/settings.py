@@ -105,6 +105,11 @@ class WorkerSettings:
     metrics_client_cafile: str | None = None  # mutual TLS: client certificates signed by this CA
     metrics_username: str | None = None  # HTTP basic auth on /metrics (streams.httpd)
     metrics_password: str | None = field(default=None, repr=False)
+    alertmanager_urls: tuple[str, ...] = ()  # direct push of detector alerts (streams.notify)
+    alertmanager_resend_interval: float = 60.0
+    alertmanager_username: str | None = None
+    alertmanager_password: str | None = field(default=None, repr=False)
+    runbook_url: str = "https://github.com/mailflow-sentinel/mailflow-sentinel/blob/main/docs/runbook.md"
     app_id: str = "mailflow-sentinel"  # also the Kafka consumer group id
     input_topic: str = INPUT_TOPIC
     alerts_topic: str = ALERTS_TOPIC
@@ -197,7 +202,7 @@ class WorkerSettings:
     def redacted(self) -> dict[str, Any]:
         """The settings as a mapping, secrets masked (safe to log)."""
         out = {f.name: getattr(self, f.name) for f in fields(self)}
-        for secret in ("sasl_password", "label_hash_key", "metrics_password"):
+        for secret in ("sasl_password", "label_hash_key", "metrics_password", "alertmanager_password"):
             if out.get(secret):
                 out[secret] = "***"
         return out
@@ -249,6 +254,14 @@ class WorkerSettings:
             p.append(f"store: {self.store!r} must be memory:// or rocksdb://")
         if not self.data_dir:
             p.append("data_dir: must not be empty")
+        for u in self.alertmanager_urls:
+            if not re.fullmatch(r"https?://[^/\s]+(/\S*)?", u):
+                p.append(f"alertmanager_urls: {u!r} is not an http:// or https:// URL")
+        if not self.runbook_url.startswith(("http://", "https://")):
+            p.append(f"runbook_url: {self.runbook_url!r} is not an http:// or https:// URL")
+        if bool(self.alertmanager_username) != bool(self.alertmanager_password):
+            p.append(f"alertmanager_username, alertmanager_password: give both (the password in "
+                     f"{ENV_PREFIX}ALERTMANAGER_PASSWORD)")
         for d in self.internal_domains:
             if not _DOMAIN_RE.match(d):
                 p.append(f"internal_domains: {d!r} is not a domain name")
@@ -271,6 +284,7 @@ class WorkerSettings:
             ("lag_interval", 0.1, 86400.0),
             ("state_flush_interval", 0.0, 60.0),
             ("max_clock_skew_seconds", 0.0, 7 * 86400.0),
+            ("alertmanager_resend_interval", 1.0, 3600.0),
         ):
             v = getattr(self, name)
             if not lo <= v <= hi:
@@ -353,6 +367,12 @@ _SPECS: dict[str, tuple[Callable[[str], Any], str]] = {
     "store": (str, "table store: memory:// (state rebuilt from the changelog) or rocksdb://"),
     "data_dir": (str, "directory for Faust's local data"),
     "internal_domains": (_split_list, "the organisation's own mail domain (repeatable; env: comma list)"),
+    "alertmanager_urls": (_split_list, "post detector alerts to this Alertmanager at once (base URL, repeatable for "
+                                       "each cluster member; env: comma list); the Prometheus rules stay the fallback"),
+    "alertmanager_resend_interval": (float, "seconds between re-posts of open alerts to Alertmanager (endsAt is 4 ahead)"),
+    "alertmanager_username": (str, "user of HTTP basic auth towards Alertmanager"),
+    "alertmanager_password": (str, "password of alertmanager_username (prefer MAILFLOW_ALERTMANAGER_PASSWORD)"),
+    "runbook_url": (str, "base URL of the runbook_url annotation of pushed alerts (#<detector> appended)"),
     "top_senders": (int, "at most this many senders get their own sender label; others are 'other'"),
     "top_templates": (int, "at most this many sender/template pairs get template gauges"),
     "max_active_alerts": (int, "at most this many (most severe) active alerts in mailflow_active_alert"),
@@ -386,7 +406,7 @@ _SPECS: dict[str, tuple[Callable[[str], Any], str]] = {
     "ssl_keyfile": (str, "client private key (PEM)"),
 }
 
-_REPEATABLE = {"internal_domains": "internal_domain"}
+_REPEATABLE = {"internal_domains": "internal_domain", "alertmanager_urls": "alertmanager_url"}
 
 
 def _flag(name: str) -> str:

@@ -65,11 +65,17 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         settings.dlq_topic,
         settings.metrics_port,
     )
+    push = mapp.alert_push
+    if push is not None:
+        push.start()
     try:
         worker.execute_from_commandline()
     except SystemExit as exc:  # mode's worker always exits
         code = exc.code
         return int(code) if isinstance(code, int) else (0 if code is None else 1)
+    finally:
+        if push is not None:
+            push.close()
     return 0
 
 

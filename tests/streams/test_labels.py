@@ -44,7 +44,7 @@ def test_hashed_labels_carry_no_address_and_keep_the_series():
     for name in ("mailflow_sender_events_total", "mailflow_template_bucket_messages", "mailflow_active_alert"):
         assert any(line.startswith(name + "{") and f'sender="{h}"' in line for line in series), name
     assert f'sender="{labels("other@shop.example.com")}"' in text  # restored episodes too
-    active = next(line for line in series if line.startswith("mailflow_active_alert{") and "critical" in line)
+    active = next(line for line in series if line.startswith("mailflow_active_alert_info{") and "critical" in line)
     assert f'summary="{h} (automated) sent 3' in active
 
 

@@ -76,8 +76,15 @@ def test_active_alert_capped_escalated_and_removed():
     m = Metrics(reg, max_active_alerts=2)
 
     def series():
-        return {(s.labels["detector"], s.labels["severity"], s.labels["template"]): s.value
-                for mf in reg.collect() if mf.name == "mailflow_active_alert" for s in mf.samples}
+        shown = {(s.labels["detector"], s.labels["severity"], s.labels["template"]): s.value
+                 for mf in reg.collect() if mf.name == "mailflow_active_alert" for s in mf.samples}
+        # the summary is no label of the series, only of its info series, which follows it one to one
+        info = [s.labels for mf in reg.collect() if mf.name == "mailflow_active_alert_info" for s in mf.samples]
+        assert "summary" not in {k for mf in reg.collect() if mf.name == "mailflow_active_alert"
+                                 for s in mf.samples for k in s.labels}
+        assert sorted((i["detector"], i["severity"], i["template"]) for i in info) == sorted(shown)
+        assert all(i["summary"] for i in info)
+        return shown
 
     m.alert(alert("fanout", "warning", template="t1", score=0.6), now=1000)
     m.alert(alert("template_spike", "warning", template="t2", score=0.7), now=1000)
@@ -151,3 +158,32 @@ def test_process_python_and_build_metrics_are_exported():
     assert 'python_info{' in text and "python_gc_objects_collected_total" in text
     assert reg.get_sample_value("mailflow_build_info", {"version": build_version(), "python": __import__("platform").python_version()}) == 1.0
     assert build_version() != ""
+
+
+def test_recovery_progress_counts_what_the_table_still_reads():
+    from streams.metrics import RecoveryProgress
+
+    state = {"recovering": True, "active": 5000, "standby": 70}
+
+    class Rec:
+        def active_remaining_total(self):
+            return state["active"]
+
+        def standby_remaining_total(self):
+            if state["standby"] is None:
+                raise KeyError("a partition between two assignments")
+            return state["standby"]
+
+    reg = CollectorRegistry()
+    RecoveryProgress(lambda: Rec(), lambda: state["recovering"], registry=reg)
+
+    def get(kind):
+        return reg.get_sample_value("mailflow_table_recovery_remaining_messages", {"kind": kind})
+
+    assert (get("active"), get("standby")) == (5000, 70)
+    state.update(active=120)
+    assert get("active") == 120  # read at each scrape: the progress of the recovery
+    state.update(recovering=False)
+    assert get("active") == 0  # recovered: the changelog is written, not read
+    state.update(standby=None)
+    assert (get("active"), get("standby")) == (0, 0)  # a scrape never fails on it

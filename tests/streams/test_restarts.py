@@ -104,8 +104,8 @@ def restart(m2, changelog, partitions=range(PARTITIONS)):
         asyncio.run(m2.table.on_recovery_completed({TP(topic, p) for p in partitions}, set()))
 
 
-def active_series(m) -> dict[tuple, float]:
-    fam = [f for f in m.metrics.registry.collect() if f.name == "mailflow_active_alert"][0]
+def active_series(m, name="mailflow_active_alert") -> dict[tuple, float]:
+    fam = [f for f in m.metrics.registry.collect() if f.name == name][0]
     return {tuple(sorted(s.labels.items())): s.value for s in fam.samples}
 
 
@@ -188,7 +188,9 @@ def test_restart_of_states_without_noted_summary_still_shows_the_episode(tmp_pat
     restart(m2, w1.changelog)
     series = active_series(m2)
     assert len(series) == len(active_series(m1)) >= 1
-    for labels in series:
+    info = active_series(m2, "mailflow_active_alert_info")
+    assert {tuple(kv for kv in labels if kv[0] != "summary") for labels in info} == set(series)
+    for labels in info:
         d = dict(labels)
         assert d["sender"] == SENDERS[0] and "restored after a worker restart" in d["summary"]
 
