@@ -169,7 +169,7 @@ def create_app(
 
         push = AlertmanagerPush(
             settings.alertmanager_urls, registry=registry, resend_interval=settings.alertmanager_resend_interval,
-            runbook_url=settings.runbook_url,
+            runbook_url=settings.runbook_url, dashboard_url=settings.dashboard_url,
             auth=((settings.alertmanager_username, settings.alertmanager_password)
                   if settings.alertmanager_username else None))
     metrics = Metrics(

@@ -13,7 +13,7 @@ it is raised, and resolves it when the episode ends.
   label set) when both paths are on. The ``sender`` label is the metrics' sender
   label (the keyed hash with ``--hash-sender-labels``).
 * **Annotations** carry the free text: ``summary``, ``description``, ``account``,
-  ``detector``, ``score``, ``runbook_url``, and, for an alert raised now (not
+  ``detector``, ``score``, ``runbook_url``, ``dashboard_url``, and, for an alert raised now (not
   restored after a restart), ``evidence`` (JSON, clipped) and ``event_ids``.
 * **Lifetimes**: a firing alert is posted with ``endsAt`` four resend intervals ahead
   and re-posted every ``resend_interval`` seconds while the episode is open (as
@@ -42,18 +42,21 @@ import time
 import urllib.error
 import urllib.request
 from datetime import datetime, timezone
+from urllib.parse import quote_plus
 from typing import Any, Callable, Iterable, Sequence
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from .metrics import AlertListener
 
-__all__ = ["AlertmanagerPush", "DEFAULT_RUNBOOK_URL", "alert_names"]
+__all__ = ["AlertmanagerPush", "DEFAULT_RUNBOOK_URL", "DEFAULT_DASHBOARD_URL", "alert_names"]
 
 log = logging.getLogger("mailflow.notify")
 
 #: Base of the ``runbook_url`` annotation (``#<detector>`` is appended), as in the rules.
 DEFAULT_RUNBOOK_URL = "https://github.com/mailflow-sentinel/mailflow-sentinel/blob/main/docs/runbook.md"
+#: Base of the ``dashboard_url`` annotation (``?var-sender=<account>`` is appended), as in the rules.
+DEFAULT_DASHBOARD_URL = "http://localhost:3000/d/mailflow-launch/launch-monitoring"
 
 #: ``alertname`` by severity: the names of the Prometheus rules (deploy/prometheus/rules/alerts.yml).
 alert_names = {"critical": "MailflowDetectorCritical", "warning": "MailflowDetectorWarning"}
@@ -85,6 +88,8 @@ class AlertmanagerPush(AlertListener):
         Seconds for one HTTP request.
     runbook_url
         Base of the ``runbook_url`` annotation.
+    dashboard_url
+        Base of the ``dashboard_url`` annotation (the account selected in it).
     auth
         ``(username, password)`` for HTTP basic authentication, or None.
     clock
@@ -105,11 +110,12 @@ class AlertmanagerPush(AlertListener):
 
     def __init__(self, urls: Sequence[str], *, registry: CollectorRegistry, resend_interval: float = 60.0,
                  timeout: float = 5.0, runbook_url: str = DEFAULT_RUNBOOK_URL,
-                 auth: tuple[str, str] | None = None, clock: Callable[[], float] = time.time) -> None:
+                 dashboard_url: str = DEFAULT_DASHBOARD_URL, auth: tuple[str, str] | None = None, clock: Callable[[], float] = time.time) -> None:
         self.urls = [u.rstrip("/") + "/api/v2/alerts" for u in urls]
         self.resend_interval = float(resend_interval)
         self.timeout = float(timeout)
         self.runbook_url = runbook_url
+        self.dashboard_url = dashboard_url.rstrip("/")
         self.clock = clock
         self._auth = ("Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()) if auth else None
         self._lock = threading.Lock()
@@ -147,6 +153,7 @@ class AlertmanagerPush(AlertListener):
             "description": (f"Detector {detector} raised a {'critical alert' if severity == 'critical' else 'warning'} "
                             f"for account {sender} (template {template or 'n/a'}, score {score:.2f})."),
             "runbook_url": f"{self.runbook_url}#{detector}",
+            "dashboard_url": f"{self.dashboard_url}?var-sender={quote_plus(sender)}",
         }
         if alert is not None:
             evidence = getattr(alert, "evidence", None)

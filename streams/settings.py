@@ -110,6 +110,7 @@ class WorkerSettings:
     alertmanager_username: str | None = None
     alertmanager_password: str | None = field(default=None, repr=False)
     runbook_url: str = "https://github.com/mailflow-sentinel/mailflow-sentinel/blob/main/docs/runbook.md"
+    dashboard_url: str = "http://localhost:3000/d/mailflow-launch/launch-monitoring"
     app_id: str = "mailflow-sentinel"  # also the Kafka consumer group id
     input_topic: str = INPUT_TOPIC
     alerts_topic: str = ALERTS_TOPIC
@@ -257,8 +258,9 @@ class WorkerSettings:
         for u in self.alertmanager_urls:
             if not re.fullmatch(r"https?://[^/\s]+(/\S*)?", u):
                 p.append(f"alertmanager_urls: {u!r} is not an http:// or https:// URL")
-        if not self.runbook_url.startswith(("http://", "https://")):
-            p.append(f"runbook_url: {self.runbook_url!r} is not an http:// or https:// URL")
+        for name in ("runbook_url", "dashboard_url"):
+            if not re.fullmatch(r"https?://[^\s#?]+", getattr(self, name)):
+                p.append(f"{name}: {getattr(self, name)!r} is not an http:// or https:// URL without a query or #fragment")
         if bool(self.alertmanager_username) != bool(self.alertmanager_password):
             p.append(f"alertmanager_username, alertmanager_password: give both (the password in "
                      f"{ENV_PREFIX}ALERTMANAGER_PASSWORD)")
@@ -373,6 +375,7 @@ _SPECS: dict[str, tuple[Callable[[str], Any], str]] = {
     "alertmanager_username": (str, "user of HTTP basic auth towards Alertmanager"),
     "alertmanager_password": (str, "password of alertmanager_username (prefer MAILFLOW_ALERTMANAGER_PASSWORD)"),
     "runbook_url": (str, "base URL of the runbook_url annotation of pushed alerts (#<detector> appended)"),
+    "dashboard_url": (str, "the Launch monitoring dashboard, for the dashboard_url annotation of pushed alerts"),
     "top_senders": (int, "at most this many senders get their own sender label; others are 'other'"),
     "top_templates": (int, "at most this many sender/template pairs get template gauges"),
     "max_active_alerts": (int, "at most this many (most severe) active alerts in mailflow_active_alert"),

@@ -7,9 +7,10 @@ import subprocess
 
 import pytest
 
-from streams.render import RUNBOOK_URL, main
+from streams.render import DASHBOARD_URL, RUNBOOK_URL, main
 
 WIKI = "https://wiki.example.com/mailflow/runbook.md"
+GRAFANA = "https://grafana.example.com/d/mailflow-launch/launch-monitoring"
 
 
 def _ok(cmd, cwd=None):
@@ -20,7 +21,8 @@ def _ok(cmd, cwd=None):
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     out = tmp_path_factory.mktemp("render") / "deploy"
-    assert main(["render", "--out", str(out), "--runbook-url", WIKI, "--business-hours", "07:30-19:00",
+    assert main(["render", "--out", str(out), "--runbook-url", WIKI, "--dashboard-url", GRAFANA,
+                 "--business-hours", "07:30-19:00",
                  "--business-days", "monday:friday,saturday", "--timezone", "Europe/Berlin"]) == 0
     return out
 
@@ -51,6 +53,21 @@ def test_every_runbook_link_points_to_the_company_runbook(rendered, deploy, prom
         _ok([promtool, "test", "rules", test.name], cwd=test.parent)
 
 
+def test_every_alert_links_the_company_dashboard_detector_alerts_with_their_account(rendered, deploy):
+    doc = deploy.load_yaml(rendered / "prometheus" / "rules" / "alerts.yml")
+    rules = [r for g in doc["groups"] for r in g["rules"] if "alert" in r]
+    assert DASHBOARD_URL not in (rendered / "prometheus" / "rules" / "alerts.yml").read_text()
+    for r in rules:
+        url = r["annotations"]["dashboard_url"]
+        if r["labels"]["component"] == "detector":
+            assert url == GRAFANA + "?var-sender={{ $labels.sender | urlquery }}", r["alert"]
+        else:
+            assert url == GRAFANA, r["alert"]
+    am = deploy.load_yaml(rendered / "alertmanager" / "alertmanager.yml")
+    (pager,) = [x for x in am["receivers"] if x["name"] == "pager"]
+    assert pager["pagerduty_configs"][0]["details"]["dashboard"] == "{{ (index .Alerts 0).Annotations.dashboard_url }}"
+
+
 def test_the_shipped_files_are_what_render_writes_by_default(tmp_path, deploy):
     out = tmp_path / "d"
     assert main(["render", "--out", str(out)]) == 0
@@ -60,9 +77,10 @@ def test_the_shipped_files_are_what_render_writes_by_default(tmp_path, deploy):
 
 def test_bad_flags_are_listed_together_and_nothing_is_written(tmp_path, capsys):
     out = tmp_path / "never"
-    rc = main(["render", "--out", str(out), "--runbook-url", "ftp://x", "--business-hours", "19:00-07:00",
+    rc = main(["render", "--out", str(out), "--runbook-url", "ftp://x", "--dashboard-url", "grafana/d/x",
+               "--business-hours", "19:00-07:00",
                "--business-days", "mon", "--timezone", "Mars/Olympus"])
     err = capsys.readouterr().err
     assert rc == 2 and not out.exists()
-    for flag in ("--runbook-url", "--business-hours", "--business-days", "--timezone"):
+    for flag in ("--runbook-url", "--dashboard-url", "--business-hours", "--business-days", "--timezone"):
         assert f"- {flag}:" in err, flag

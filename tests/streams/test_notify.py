@@ -99,6 +99,8 @@ def test_a_raised_alert_is_posted_at_once_with_the_rules_labels_and_its_text_as_
         assert json.loads(ann["evidence"])["harm"] == ["new_sensitive_request"]
         assert ann["event_ids"] == "e1,e2" and ann["score"] == "0.95"
         assert ann["runbook_url"].endswith("docs/runbook.md#sensitive_request")
+        # the same link as the rules' annotation ({{ $labels.sender | urlquery }})
+        assert ann["dashboard_url"] == "http://localhost:3000/d/mailflow-launch/launch-monitoring?var-sender=care%40shop.example"
         assert ts(a["endsAt"]) > time.time() + 60  # open: ends only if nobody re-posts it
         assert ts(a["startsAt"]) == 1_700_000_000.0  # the alert's event time
         wait(lambda: reg.get_sample_value("mailflow_alertmanager_push_seconds_count") == 1)
