@@ -63,6 +63,7 @@ __all__ = [
     "MimeOptions",
     "message_to_event",
     "journal_recipients",
+    "JOURNAL_REPORT_HEADER",
     "parse_rule",
     "html_to_text",
     "skeleton",
@@ -76,6 +77,7 @@ TAP_REJECT_REASONS = (
     "no_sender",       # neither From, Sender nor a non-null envelope sender
     "bad_address",     # the sender is not of the form local@domain
     "no_recipients",   # no address in To, Cc, Bcc or the journal envelope
+    "bad_journal_report",  # an Exchange/Microsoft 365 journal report without the original message attached
     "invalid_event",   # the event built from it is refused by detectors.events.parse_event
     "internal_error",  # the tap failed on it (a bug): kept in the DLQ, not retried by the MTA forever
 )
@@ -667,6 +669,8 @@ def message_to_event(
     arrival = time.time() if arrival is None else arrival
     if msg is None:
         msg = parse_message(skeleton(data))
+    if data and msg.get(JOURNAL_REPORT_HEADER) is not None:
+        return _journal_report_event(data, msg, options, arrival)
 
     # sender: From (one address), else Sender, else the envelope
     from_addrs = _header_addresses(msg, "From")
@@ -737,6 +741,126 @@ def message_to_event(
         event["body"] = body
     if atts:
         event["attachments"] = atts
+    return event
+
+
+# ------------------------------------------------------------- Exchange journal reports
+#: The header Exchange and Microsoft 365 put on a journal report.
+JOURNAL_REPORT_HEADER = "X-MS-Journal-Report"
+#: report text read at most (a report of 1,000 recipients is about 50 KB)
+_MAX_REPORT_TEXT = 2 * 1024 * 1024
+_REPORT_LINE = re.compile(r"^\s*(sender|on-behalf-of|message-id|to|cc|bcc|recipient)\s*:\s*(.*?)\s*$", re.I | re.M)
+
+
+def _mime_parts(data: bytes, msg: Message) -> list[tuple[Message, bytes]]:
+    """The top-level parts of the multipart message ``data`` (parsed: ``msg``), each as its
+    header (compat32) and its raw body bytes, found in ``data`` itself: the skeleton the
+    parser read may have cut them."""
+    from email.parser import BytesHeaderParser
+    from email.policy import compat32
+
+    boundary = msg.get_boundary()
+    if not boundary:
+        return []
+    delim = b"--" + boundary.encode("utf-8", "surrogateescape")
+    out = []
+    pos = _header_end(data, 0)
+    starts = []
+    while True:
+        i = data.find(delim, pos)
+        if i < 0:
+            break
+        if i == 0 or data[i - 1:i] == b"\n":
+            starts.append(i)
+        pos = i + len(delim)
+    for k, i in enumerate(starts):
+        j = i + len(delim)
+        if data.startswith(b"--", j):  # the closing delimiter
+            break
+        line_end = data.find(b"\n", j)
+        if line_end < 0:
+            break
+        part_start = line_end + 1
+        part_end = starts[k + 1] if k + 1 < len(starts) else len(data)
+        hend = _header_end(data, part_start)
+        header = BytesHeaderParser(policy=compat32).parsebytes(data[part_start:hend])
+        body = data[hend:part_end]
+        # the line break before the next delimiter belongs to the delimiter
+        if body.endswith(b"\r\n"):
+            body = body[:-2]
+        elif body.endswith(b"\n"):
+            body = body[:-1]
+        out.append((header, body))
+    return out
+
+
+def _report_fields(text: str) -> dict[str, list[str]]:
+    """The journal report's own lines: ``Sender``, ``Message-Id``, ``To``/``Cc``/``Bcc`` (or
+    ``Recipient``) with the addresses of each; ``, Expanded: list@..`` and ``, Forwarded:
+    ..`` after a recipient name the list it came through, not a recipient."""
+    fields: dict[str, list[str]] = {}
+    for m in _REPORT_LINE.finditer(text[:_MAX_REPORT_TEXT]):
+        name, value = m.group(1).lower(), m.group(2)
+        if name == "message-id":
+            fields.setdefault(name, []).append(value)
+            continue
+        first = re.split(r",\s*(?:expanded|forwarded|originalrecipient)\s*:", value, maxsplit=1, flags=re.I)[0]
+        for _, a in getaddresses([first]):
+            c = _clean_address(a)
+            if c is not None:
+                fields.setdefault(name, []).append(c)
+    return fields
+
+
+def _journal_report_event(data: bytes, msg: Message, options: MimeOptions, arrival: float) -> dict[str, Any] | None:
+    """The event of the message an Exchange / Microsoft 365 journal report carries.
+
+    The report is a message of the Exchange system account: a text part listing the
+    original ``Sender``, ``Message-Id`` and every recipient (``To``, ``Cc``, ``Bcc``, the
+    members of expanded distribution lists), and the original attached as
+    ``message/rfc822``. The event is the original's (its headers, body, attachments), with
+    the report's recipients that its headers do not show as ``bcc`` (Bcc and list members:
+    they received it but are not visible to the others), and the report's ``Sender`` when
+    the original has no usable sender.
+    """
+    original = report_text = None
+    for header, body in _mime_parts(data, msg):
+        ctype = header.get_content_type()
+        if ctype == "message/rfc822" and original is None:
+            cte = str(header.get("Content-Transfer-Encoding", "") or "").strip().lower()
+            if cte == "base64":
+                import binascii
+
+                try:
+                    body = binascii.a2b_base64(body)
+                except (binascii.Error, ValueError):
+                    raise MalformedMessage("bad_journal_report", "the attached original is not valid base64") from None
+            original = body
+        elif ctype == "text/plain" and report_text is None:
+            part = BytesParser(policy=_policy.default).parsebytes(
+                header.as_bytes() + b"\r\n" + body[:_MAX_REPORT_TEXT])
+            try:
+                report_text = str(part.get_content())
+            except (LookupError, ValueError, AssertionError):
+                report_text = body[:_MAX_REPORT_TEXT].decode("utf-8", "replace")
+    if original is None or not original.strip():
+        raise MalformedMessage("bad_journal_report", "a journal report (X-MS-Journal-Report) without the original "
+                                                     "message attached as message/rfc822")
+    fields = _report_fields(report_text or "")
+    sender = (fields.get("sender") or [None])[0]
+    inner = parse_message(skeleton(original))
+    if inner.get(JOURNAL_REPORT_HEADER) is not None:
+        raise MalformedMessage("bad_journal_report", "a journal report inside a journal report")
+    # the report's recipients, as an envelope that keeps the original recipients: those the
+    # original's To/Cc show stay there, the others (Bcc, list members) become bcc
+    recipients = fields.get("to", []) + fields.get("cc", []) + fields.get("bcc", []) + fields.get("recipient", [])
+    journal = options.journal_local.lower()
+    rcpts = [a for a in dict.fromkeys(recipients) if a.rpartition("@")[0] != journal]
+    event = message_to_event(original, sender, rcpts, options=options, arrival=arrival, msg=inner)
+    if event is not None and event["event_id"] == digest_id(original):  # no Message-ID in the original
+        mid = _first_id((fields.get("message-id") or [""])[0])
+        if mid:
+            event["event_id"] = mid
     return event
 
 

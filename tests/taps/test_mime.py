@@ -271,3 +271,51 @@ def test_an_8bit_utf8_text_body_becomes_the_event_body():
     ev = message_to_event(m.as_bytes(), "care@shop.example.com", ["emilie@gmail.com"])
     assert ev["body"].startswith("Bonjour Émilie, envoyez une copie de votre pièce d'identité.")
     assert ev["subject"] == "Vérification"
+
+
+# --------------------------------------------------------------------------- Exchange / M365 journal reports
+from .journal_report import SYSTEM, original, report  # noqa: E402
+
+REPORT_LINES = ["To: ann@customer.example", "To: bob@customer.example", "Cc: carol@partner.example",
+                "Bcc: dave@gmail.com", "To: erin@yahoo.com, Expanded: customers@shop.example"]
+
+
+def test_a_journal_report_is_the_original_message_with_every_recipient_of_the_report():
+    data = report(original(), REPORT_LINES)
+    e = _event(data, mail_from=SYSTEM, rcpts=("journal@tap.invalid",))
+    # the original's sender and id, not the Exchange system account's report
+    assert e["sender"] == "care@shop.example" and e["event_id"] == "blast.1@shop.example"
+    assert e["to"] == ["customers@shop.example"]  # what the customers saw in To
+    # every recipient the report lists that the headers do not show: Bcc and the list's members
+    assert set(e["bcc"]) == {"ann@customer.example", "bob@customer.example", "carol@partner.example",
+                             "dave@gmail.com", "erin@yahoo.com"}
+    assert "passport" in e["body"] and e["subject"] == "Verify your order"
+    assert not e.get("attachments")  # the attached original is the message itself, not an attachment
+
+
+def test_a_journal_report_keeps_visible_recipients_visible():
+    data = report(original(to="ann@customer.example, bob@customer.example"),
+                  ["To: ann@customer.example", "To: bob@customer.example", "Bcc: dave@gmail.com"])
+    e = _event(data, mail_from=SYSTEM)
+    assert e["to"] == ["ann@customer.example", "bob@customer.example"] and e["bcc"] == ["dave@gmail.com"]
+
+
+def test_a_journal_report_of_a_message_without_message_id_takes_the_reports():
+    e = _event(report(original(with_mid=False), REPORT_LINES, mid="abc@exchange.example"), mail_from=SYSTEM)
+    assert e["event_id"] == "abc@exchange.example"
+
+
+def test_a_large_journalled_message_is_read_from_the_raw_bytes():
+    """Over the skeleton's threshold: the original is unwrapped from the report's bytes, not
+    from the (cut) parsed tree, and its attachment is counted at its real size."""
+    big = os.urandom(3 * 1024 * 1024)
+    e = _event(report(original(attachment=big), REPORT_LINES), mail_from=SYSTEM)
+    assert e["sender"] == "care@shop.example" and len(e["bcc"]) == 5
+    (att,) = e["attachments"]
+    assert att["filename"] == "form.bin" and att["size"] >= len(big)
+
+
+def test_a_journal_report_without_the_original_is_a_dead_letter():
+    with pytest.raises(MalformedMessage) as exc:
+        _event(report(None, REPORT_LINES), mail_from=SYSTEM)
+    assert exc.value.reason == "bad_journal_report"

@@ -215,3 +215,26 @@ def test_over_the_limit_is_refused_with_552(broker, tap_factory, free_port):
         code, reply = s.data(m.as_bytes(policy=m.policy.clone(linesep="\r\n")))
     assert code == 552, (code, reply, tap.log())
     assert tap.metric("mailflow_tap_messages_total", 'result="too_large"') == 1
+
+
+def test_a_microsoft_365_journal_report_becomes_the_original_messages_event(broker, tap_factory, free_port):
+    """Straight to the tap, as an Exchange / Microsoft 365 journal rule delivers its reports:
+    the event is the journalled message's (its sender, id and body), with the Bcc and the
+    members of an expanded list the report names, not the Exchange system account's report."""
+    from .journal_report import SYSTEM, original, report
+
+    topic, dlq = _topics("m365")
+    create_topics(broker.bootstrap, topic, dlq)
+    port = free_port()
+    tap = tap_factory(port, broker.url, "--input-topic", topic, "--dlq-topic", dlq)
+    mid = f"m365.{uuid.uuid4().hex[:8]}@shop.example"
+    data = report(original(mid), ["To: ann@customer.example", "Bcc: dave@gmail.com",
+                                  "To: erin@yahoo.com, Expanded: customers@shop.example"], mid=mid)
+    with smtplib.SMTP("127.0.0.1", port, timeout=30) as s:
+        s.sendmail(SYSTEM, ["journal@tap.invalid"], data)
+    recs = consume(broker.bootstrap, topic, lambda rs: bool(_events(rs, {mid})))
+    ((rec, e),) = _events(recs, {mid}).values()
+    assert rec.key == b"care@shop.example"
+    assert e.sender == "care@shop.example"
+    assert set(e.bcc) == {"ann@customer.example", "dave@gmail.com", "erin@yahoo.com"}
+    assert tap.metric("mailflow_tap_messages_total", 'result="produced"') == 1
