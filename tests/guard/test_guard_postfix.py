@@ -220,3 +220,32 @@ def test_guard_killed_mid_stream_mail_keeps_flowing(
     assert held_of(postfix_mta, orders) == []
     # Postfix noticed (a warning per message) and applied default_action=DUNNO at once (try_limit=1)
     assert f"connect to 127.0.0.1:{guard.policy_port}: Connection refused" in postfix_mta.log_text()
+
+
+@pytest.mark.parametrize("fail_closed", [False, True])
+def test_broker_outage_through_postfix_fails_open_or_holds_with_fail_closed(
+        postfix_mta, postfix_params, mail_sink, guard_factory, free_port, fail_closed):
+    """The guard cannot reach Kafka at all (its view of the alerts never loads). Through the
+    real Postfix: by default the mail is delivered (fail open); with ``--fail-closed`` every
+    message waits in the hold queue, and ``mailflow guard release`` delivers it once on-call
+    decides to."""
+    tag = uuid.uuid4().hex[:6]
+    orders = f"orders-{tag}@{DOMAIN}"
+    dead = f"kafka://127.0.0.1:{free_port()}"
+    guard = guard_factory(dead, "--internal-domain", DOMAIN, *(["--fail-closed"] if fail_closed else []),
+                          loaded=False)
+    postfix_params(smtpd_end_of_data_restrictions=policy_line(guard.policy_port))
+    send_all(postfix_mta, [order_message(orders, i, tag) for i in range(3)])
+    if not fail_closed:
+        wait_until(lambda: delivered(mail_sink, f"order-{tag}-") == 3, 60, "mail delivered with Kafka unreachable")
+        assert held_of(postfix_mta, orders) == []
+        return
+    wait_until(lambda: len(held_of(postfix_mta, orders)) == 3, 60, "every message held (fail closed)")
+    time.sleep(1)
+    assert delivered(mail_sink, f"order-{tag}-") == 0
+    assert guard.metric('mailflow_guard_held_messages_total{reason="fail_closed"}') == 3
+    rel = guard_command("release", orders, "--postfix-config", str(postfix_mta.config_dir),
+                        "--state-dir", str(guard.state_dir))
+    assert rel.returncode == 0, rel.stderr
+    wait_until(lambda: delivered(mail_sink, f"order-{tag}-") == 3, 60, "released mail delivered")
+    assert held_of(postfix_mta, orders) == []
