@@ -42,6 +42,17 @@ if [ -x /usr/sbin/postfix ]; then
     $PF_SUDO cp /usr/share/postfix/master.cf.dist /etc/postfix/master.cf
   fi
 fi
+# --- Chromium: the report tests (tests/detectors/cli/test_report.py) render the HTML of
+# `mailflow replay --report` with Debian's headless chromium (DOM dump and screenshot). It starts
+# no service. Idempotent. (Here, not at the end: the Prometheus block below exits early.)
+if ! command -v chromium >/dev/null 2>&1; then
+  CR_SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then CR_SUDO="sudo"; fi
+  echo "installing chromium (Debian package, for the report tests) ..." >&2
+  export DEBIAN_FRONTEND=noninteractive
+  $CR_SUDO apt-get update -qq
+  $CR_SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
 need=()
 command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 command -v alertmanager >/dev/null 2>&1 || command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)

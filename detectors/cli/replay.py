@@ -13,6 +13,7 @@ import orjson
 
 from .common import add_detector_options, config_from_args, open_input
 from .progress import Progress
+from .report import ReplayReport
 from ..errors import ConfigError, EventRejected
 from ..events import parse_event
 from ..pipeline import Sentinel
@@ -46,8 +47,12 @@ def dead_letter_line(lineno: int, reason: str, detail: str, line: bytes, raw: by
     return orjson.dumps(entry) + b"\n"
 
 
-def replay(lines, sentinel: Sentinel, out, dead_letter=None, progress: Progress | None = None) -> dict:
+def replay(lines, sentinel: Sentinel, out, dead_letter=None, progress: Progress | None = None,
+           report: ReplayReport | None = None) -> dict:
     """Run ``lines`` (bytes, one event each) through ``sentinel``; write alerts to ``out``.
+
+    ``report``, if given, is fed each processed event (event time, sender, template,
+    sender kind) and each alert (``--report``, :mod:`detectors.cli.report`).
 
     Returns counts: events, processed, duplicates, rejected (by reason), alerts
     (by detector and severity).
@@ -79,6 +84,10 @@ def replay(lines, sentinel: Sentinel, out, dead_letter=None, progress: Progress 
         for a in res.alerts:
             alerts[(a.detector, a.severity)] += 1
             write(a.to_json() + b"\n")
+        if report is not None:
+            report.event(ev.ts, ev.sender, res.template, res.kind)
+            for a in res.alerts:
+                report.alert(a)
         if progress is not None and not (n & 1023):
             progress.update(n, done)
     return {"events": n, "processed": processed, "duplicates": dups, "rejected": dict(rejected),
@@ -90,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("file", help="JSON Lines events file, in file order; - for standard input")
     p.add_argument("--dead-letter", metavar="FILE", help="write rejected lines here with their reason (JSON Lines)")
     p.add_argument("--no-progress", action="store_true", help="no progress lines on standard error")
+    p.add_argument("--report", metavar="FILE.html",
+                   help="also write a self-contained HTML backtest report (volume and alert timelines, alert "
+                        "table; no recipient, subject or body): docs/report.md")
     add_detector_options(p)
     args = p.parse_args(argv)
     try:
@@ -115,12 +127,32 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as exc:
             print(f"mailflow replay: cannot write {args.dead_letter}: {exc.strerror or exc}", file=sys.stderr)
             return 1
+    report = rf = None
+    if args.report:
+        try:  # opened now: a path that cannot be written fails before the replay, not after
+            if args.file != "-" and os.path.exists(args.report) and os.path.samefile(args.file, args.report):
+                raise OSError(0, "it is the input file")
+            rf = open(args.report, "wb")
+        except OSError as exc:
+            print(f"mailflow replay: cannot write {args.report}: {exc.strerror or exc}", file=sys.stderr)
+            if dl is not None:
+                dl.close()
+            if fh is not sys.stdin.buffer:
+                fh.close()
+            return 1
+        report = ReplayReport()
     progress = Progress(total, enabled=not args.no_progress, plain_every=2.0)
     out = sys.stdout.buffer
     try:
-        stats = replay(fh, Sentinel(cfg), out, dl, progress)
+        stats = replay(fh, Sentinel(cfg), out, dl, progress, report)
     except OSError as exc:
         print(f"mailflow replay: error reading {args.file}: {exc.strerror or exc}", file=sys.stderr)
+        if rf is not None:  # no report of a partial replay
+            rf.close()
+            try:
+                os.unlink(args.report)
+            except OSError:
+                pass
         return 1
     finally:
         out.flush()
@@ -137,4 +169,12 @@ def main(argv: list[str] | None = None) -> int:
         f"{el:.1f} s, {stats['events'] / max(el, 1e-9):,.0f} events/s",
         file=sys.stderr,
     )
+    if rf is not None:
+        try:
+            with rf:
+                rf.write(report.render(stats, source=args.file).encode("utf-8"))
+        except OSError as exc:
+            print(f"mailflow replay: cannot write {args.report}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
+        print(f"mailflow replay: report written to {args.report}", file=sys.stderr)
     return 0
