@@ -268,15 +268,18 @@ class ActiveAlerts:
         score = float(alert.score)
         self.open[key] = _Active(labels, summary, (SEVERITY_RANK.get(alert.severity, 0), score), partition)
         self._rebalance()
-        if self.listener is not None:
-            self.listener.firing(key, labels, summary, score, None, alert)
+        if self.listener is not None:  # the whole summary (an annotation there, not a label)
+            self.listener.firing(key, labels, self._text(alert.sender, alert.summary), score, None, alert)
 
     def _labels(self, detector: str, severity: str, sender: str, template: str | None,
                 summary: str) -> tuple[tuple[str, str, str, str], str]:
         label = self.sender_label(sender)
-        if label != sender:  # hashed: the summary names the sender too
-            summary = summary.replace(sender, label)
-        return (_clip(detector), _clip(severity), _clip(label), _clip(template or "")), _clip(summary)
+        return (_clip(detector), _clip(severity), _clip(label), _clip(template or "")), _clip(self._text(sender, summary))
+
+    def _text(self, sender: str, summary: str) -> str:
+        """``summary`` with the sender's address as its label (hashed: the summary names the sender too)."""
+        label = self.sender_label(sender)
+        return summary.replace(sender, label) if label != sender else summary
 
     def end(self, detector: str, sender: str, template: str | None) -> bool:
         key = (detector, sender, template or "")
@@ -311,11 +314,11 @@ class ActiveAlerts:
                 f"{ep.detector} episode open since {rfc3339(ep.started_ts)} ({ep.triggers} triggers); "
                 "restored after a worker restart"
             )
-            labels, summary = self._labels(ep.detector, ep.severity, ep.sender, ep.template, summary)
-            self.open[key] = _Active(labels, summary, (rank, float(score)), partition)
+            labels, shown = self._labels(ep.detector, ep.severity, ep.sender, ep.template, summary)
+            self.open[key] = _Active(labels, shown, (rank, float(score)), partition)
             added += 1
             if self.listener is not None:
-                self.listener.firing(key, labels, summary, float(score), ep.started_ts, None)
+                self.listener.firing(key, labels, self._text(ep.sender, summary), float(score), ep.started_ts, None)
         if added:
             self._rebalance()
         return added

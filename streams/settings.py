@@ -432,7 +432,8 @@ def build_parser(prog: str = "mailflow worker") -> argparse.ArgumentParser:
         shown = ",".join(default) if isinstance(default, tuple) else default
         h = f"{text} [env {env_name(name)}; default {shown!r}]".replace("%", "%%")
         if name in _REPEATABLE:
-            parser.add_argument(_flag(name), dest=name, action="append", metavar="DOMAIN", help=h)
+            parser.add_argument(_flag(name), dest=name, action="append",
+                                metavar="URL" if name == "alertmanager_urls" else "DOMAIN", help=h)
         else:
             parser.add_argument(_flag(name), dest=name, metavar=name.split("_")[-1].upper(), help=h)
     return parser

@@ -213,3 +213,14 @@ def test_the_worker_settings_read_the_push_and_reject_bad_urls():
     assert "alertmanager_urls: 'am-0:9093'" in text
     assert "alertmanager_username, alertmanager_password" in text
     assert "alertmanager_resend_interval" in text
+
+
+def test_the_pushed_summary_is_whole_where_the_info_label_is_clipped(am):
+    """An annotation has no length limit: the 200-character clip is for the label only."""
+    m, push, reg = make(am)
+    long = "care@shop.example (automated) asked 250 customers for " + ", ".join(["a passport photo"] * 20)
+    m.alert(alert(summary=long), now=time.time())
+    (posted,) = push.pending()
+    assert posted["annotations"]["summary"] == long and len(long) > 200
+    (info,) = [s.labels["summary"] for mf in reg.collect() if mf.name == "mailflow_active_alert_info" for s in mf.samples]
+    assert len(info) == 200 and info.endswith("…")
