@@ -211,8 +211,19 @@ def create_app(
     holder["mapp"] = mapp
     mapp.agent = register_agents(app, settings, topics.input, table, processor, mapp.update_lag)
     watch_readiness(app, mapp.readiness, metrics, topics.input.get_topic_name())
-    # mailflow_table_recovery_remaining_messages: not ready (/readyz) = an assignment's recovery runs
-    RecoveryProgress(lambda: app.tables.recovery, lambda: not mapp.readiness()[0], registry=metrics.registry)
+    # mailflow_table_recovery_remaining_messages: not ready (/readyz) = an assignment's recovery runs.
+    # The collector runs in the /metrics thread, so it must not touch app.tables.recovery: that
+    # property builds the recovery on first use, and built from a thread with no running loop it
+    # binds the table manager to a new loop of that thread (the worker then never subscribed:
+    # /readyz 503 for ever, in about 1 start of 4 when a scrape came early). Faust builds it on the
+    # worker's loop before any assignment; the first assignment hands it over.
+    recovery: dict[str, Any] = {}
+
+    async def remember_recovery(sender: Any, *args: Any, **kwargs: Any) -> None:
+        recovery.setdefault("service", app.tables.recovery)  # on the worker's loop, already built
+
+    app.on_partitions_assigned.connect(remember_recovery)
+    RecoveryProgress(lambda: recovery.get("service"), lambda: not mapp.readiness()[0], registry=metrics.registry)
     if bulk:
         seam.attach(app, processor, topics.input.get_topic_name())
     return mapp

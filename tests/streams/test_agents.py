@@ -361,3 +361,40 @@ def test_the_agents_module_imports_no_faust():
     code = ("import sys, streams.agents; bad = sorted(m for m in sys.modules if m.split('.')[0] in "
             "('faust', 'mode', 'aiokafka', 'streams.app')); assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=str(__import__("pathlib").Path(__file__).resolve().parents[2]))
+
+
+def test_a_scrape_before_the_first_assignment_builds_nothing_of_faust(mapp):
+    """/metrics is served from its own thread before the worker's loop starts the tables.
+    Reading ``app.tables.recovery`` there would build Faust's recovery bound to a new loop of
+    that thread, and the worker would never subscribe (``/readyz`` 503 for ever): a scrape
+    must not touch it until the first assignment handed the recovery over."""
+    import threading
+    from unittest import mock
+
+    from prometheus_client import generate_latest
+
+    out: dict = {}
+    touched: list = []
+    with mock.patch.object(type(mapp.app.tables), "recovery", new_callable=mock.PropertyMock,
+                           side_effect=lambda: touched.append(threading.current_thread().name)):
+        t = threading.Thread(target=lambda: out.setdefault("text", generate_latest(mapp.metrics.registry)),
+                             name="scrape")
+        t.start()
+        t.join(10)
+    assert touched == []
+    assert b'mailflow_table_recovery_remaining_messages{kind="active"} 0.0' in out["text"]
+
+    # the first assignment (a signal on the worker's loop) hands the recovery over; scrapes then read it
+    import asyncio
+    from types import SimpleNamespace
+
+    rec = SimpleNamespace(active_remaining_total=lambda: 1234, standby_remaining_total=lambda: 5)
+    with mock.patch.object(type(mapp.app.tables), "recovery", new_callable=mock.PropertyMock,
+                           side_effect=lambda: touched.append(threading.current_thread().name) or rec):
+        asyncio.run(mapp.app.on_partitions_assigned.send(set()))
+        t = threading.Thread(target=lambda: out.update(text=generate_latest(mapp.metrics.registry)), name="scrape")
+        t.start()
+        t.join(10)
+    assert touched == [threading.current_thread().name]  # once, on the loop's thread, not in the scrape
+    assert b'mailflow_table_recovery_remaining_messages{kind="active"} 1234.0' in out["text"]  # recovering
+    assert b'mailflow_table_recovery_remaining_messages{kind="standby"} 5.0' in out["text"]
