@@ -52,7 +52,8 @@ def replay(lines, sentinel: Sentinel, out, dead_letter=None, progress: Progress 
     """Run ``lines`` (bytes, one event each) through ``sentinel``; write alerts to ``out``.
 
     ``report``, if given, is fed each processed event (event time, sender, template,
-    sender kind) and each alert (``--report``, :mod:`detectors.cli.report`).
+    sender kind, the detectors' volume and unrelated recipients), each alert and each
+    episode that ended (``--report``, :mod:`detectors.cli.report`).
 
     Returns counts: events, processed, duplicates, rejected (by reason), alerts
     (by detector and severity).
@@ -63,6 +64,8 @@ def replay(lines, sentinel: Sentinel, out, dead_letter=None, progress: Progress 
     n = processed = dups = 0
     done = 0
     write = out.write
+    if report is not None:
+        report.use_detector_bucket(c.bucket_seconds)
     for lineno, line in enumerate(lines, 1):
         done += len(line)
         raw = line.strip()
@@ -85,9 +88,11 @@ def replay(lines, sentinel: Sentinel, out, dead_letter=None, progress: Progress 
             alerts[(a.detector, a.severity)] += 1
             write(a.to_json() + b"\n")
         if report is not None:
-            report.event(ev.ts, ev.sender, res.template, res.kind)
+            report.event(ev.ts, ev.sender, res.template, res.kind, res.volume, res.unrelated)
             for a in res.alerts:
                 report.alert(a)
+            for e in res.ended:
+                report.episode_end(e)
         if progress is not None and not (n & 1023):
             progress.update(n, done)
     return {"events": n, "processed": processed, "duplicates": dups, "rejected": dict(rejected),
@@ -100,8 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dead-letter", metavar="FILE", help="write rejected lines here with their reason (JSON Lines)")
     p.add_argument("--no-progress", action="store_true", help="no progress lines on standard error")
     p.add_argument("--report", metavar="FILE.html",
-                   help="also write a self-contained HTML backtest report (volume and alert timelines, alert "
-                        "table; no recipient, subject or body): docs/report.md")
+                   help="also write a self-contained HTML backtest report (volume with alerts marked, each "
+                        "alerting account and template against its learned baseline and its fan-out, episodes, "
+                        "alerts; no recipient, subject or body): docs/report.md")
     add_detector_options(p)
     args = p.parse_args(argv)
     try:

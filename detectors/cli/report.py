@@ -2,7 +2,8 @@
 
 :class:`ReplayReport` is fed by :func:`detectors.cli.replay.replay` (one
 :meth:`~ReplayReport.event` call per processed event, one :meth:`~ReplayReport.alert`
-call per alert) and renders, with :meth:`~ReplayReport.render`, a page that opens
+call per alert, one :meth:`~ReplayReport.episode_end` call per episode the detectors
+closed) and renders, with :meth:`~ReplayReport.render`, a page that opens
 offline: inline SVG charts and a small style sheet, no script, no font, no image,
 no external address. What it shows and what it never contains: ``docs/report.md``.
 
@@ -15,11 +16,13 @@ Python 3.11.
 from __future__ import annotations
 
 import html
+import math
 from datetime import datetime, timezone
 from typing import Any, Iterable
 from zlib import crc32
 
 from ..alerts import DETECTORS, SEVERITIES, rfc3339
+from ..episodes import SEVERITY_RANK
 
 __all__ = ["ReplayReport", "BUCKET_WIDTHS"]
 
@@ -52,6 +55,7 @@ body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans
 background:#fff;margin:0 auto;max-width:1100px;padding:16px 24px 48px}
 h1{font-size:22px;margin:8px 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #d0d7de}
 h3{font-size:14px;margin:16px 0 2px;font-weight:600}
+.side{display:flex;flex-wrap:wrap;gap:8px 40px;align-items:flex-start}.side h3{margin-top:0}
 p.note,p.lead{color:#57606a;margin:4px 0}code{font-size:13px}
 table{border-collapse:collapse;margin:6px 0}th,td{border:1px solid #d0d7de;padding:3px 8px;text-align:left;
 vertical-align:top}th{background:#f6f8fa}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
@@ -71,6 +75,12 @@ svg .row{fill:#f6f8fa}svg .count{fill:#57606a}
 .sw{display:inline-block;width:12px;height:12px;vertical-align:-1px;margin-right:4px}
 .sw.automated{background:#3b6ea8}.sw.human{background:#e07b22}
 .mk.warning{color:#c98a12}.mk.critical{color:#d92d20}
+svg .baseline{fill:none;stroke:#6f42c1;stroke-width:2.5;stroke-linejoin:round}
+svg .fanout-max{fill:#2a9d8f}svg .fanout-mean{fill:none;stroke:#0e3b35;stroke-width:1.5}
+.sw.baseline{background:#6f42c1;height:3px;vertical-align:3px}.sw.fanout-max{background:#2a9d8f}
+.sw.fanout-mean{background:#0e3b35;height:2px;vertical-align:3px}
+table.episodes{width:100%;table-layout:fixed}table.episodes td{font-size:13px;overflow-wrap:anywhere}
+table.episodes td.nw{white-space:nowrap}
 footer{margin-top:32px;color:#57606a;font-size:12px}
 """
 
@@ -92,6 +102,15 @@ def _duration(seconds: float) -> str:
     h, s = divmod(s, 3600)
     m, s = divmod(s, 60)
     return (f"{d} d " if d else "") + f"{h:02d}:{m:02d}:{s:02d}"
+
+
+def _width_name(seconds: int) -> str:
+    """``5-minute``, ``1-hour``, ``90-second``: a bucket width as an adjective."""
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600}-hour"
+    if seconds % 60 == 0:
+        return f"{seconds // 60}-minute"
+    return f"{seconds}-second"
 
 
 def _nice_top(value: int) -> int:
@@ -116,11 +135,50 @@ class _Series:
         self.since = since  # None: counted from the first event of the stream; else from this event time
 
 
+class _Pair:
+    """One (sender, template) pair's messages per bucket, with the detectors' baseline and fan-out.
+
+    ``buckets`` maps a bucket index to ``[messages, expected messages, detector buckets
+    seen, max unrelated, sum of unrelated]``: the expectation of each detector bucket met
+    is added once, for the share of it that lies in the report bucket.
+    """
+
+    __slots__ = ("count", "auto", "recent", "buckets", "last", "since")
+
+    def __init__(self, since: float | None) -> None:
+        self.count = 0
+        self.auto = 0
+        self.recent = 0  # messages since the table was last full (the "rising" rank)
+        self.buckets: dict[int, list] = {}
+        self.last: tuple[int, int] | None = None  # (report bucket, detector bucket) of the last expectation
+        self.since = since
+
+
 class ReplayReport:
     """Collects what a replay did and renders it as one self-contained HTML page.
 
-    Feed it with :meth:`event` for every processed (non-duplicate) event and
-    :meth:`alert` for every alert, in stream order, then call :meth:`render`.
+    Feed it with :meth:`event` for every processed (non-duplicate) event, :meth:`alert`
+    for every alert and :meth:`episode_end` for every episode that ended, in stream order
+    (what :meth:`detectors.pipeline.Sentinel.process_one` returns, in that order), then
+    call :meth:`render`.
+
+    **The baseline of an alerting (sender, template) pair.** Each event brings the
+    detectors' ``Outcome.volume``, ``(observed, expected)``: ``expected`` is what the
+    template-spike detector learned to expect for the event's template in the
+    *detector's* current bucket (``SentinelConfig.bucket_seconds``, set here by
+    :meth:`use_detector_bucket`; the same for every message of that bucket). The
+    report's bucket has another width ``W``, so the expected count of a report bucket is
+    the sum, over the detector buckets that had a message of the pair in it, of their
+    ``expected`` times the share of the detector bucket inside the report bucket: when
+    the pair sent in every detector bucket, that is their mean ``expected`` times
+    ``W / bucket_seconds`` (and, for a report bucket narrower than the detector's,
+    ``expected`` spread evenly over the detector bucket). It is an approximation in two
+    ways: a detector bucket without a message of the pair counts for nothing (the
+    detector learns only the buckets a template sends in, so a sparse template's
+    expectation holds for those), and a detector bucket that straddles two report
+    buckets is counted, in each, only for its share and only if the pair sent in that
+    part. A report bucket without a message has no baseline (a gap in the line). It
+    is 0 until the detector has learned the template (its first buckets).
 
     Memory is bounded whatever the input, in one pass (standard input cannot be
     read twice):
@@ -140,7 +198,26 @@ class ReplayReport:
       that raised an alert are never dropped;
     * the first ``max_alerts`` alerts are kept in full (table and one marker each);
       the ones after are only counted per bucket, detector and severity (one
-      marker per such group, with its count).
+      marker per such group, with its count);
+    * messages, baseline and fan-out per bucket are kept for at most ``2 * max_pairs``
+      (sender, template) pairs (and, for the accounts' mail sent as a person, per
+      sender: the pair of a ``recipient_novelty`` alert, which names no template). When
+      the table is full, it keeps the ``max_pairs // 2`` busiest pairs since tracked,
+      then the busiest since it was last full (a template that just started at volume)
+      up to ``max_pairs`` in all, and every pair that raised an alert; a pair tracked
+      again is counted from its return, as the senders are. The first ``max_charted``
+      pairs that raise an alert are charted (never dropped); the others are counted;
+    * the first ``max_episodes`` episodes are listed; alerts of later episodes are
+      counted.
+
+    **Episodes** are grouped as the detectors open them
+    (:class:`detectors.episodes.Episodes`) and as the live gauge
+    (``mailflow_active_alert``) shows them: by (detector, sender, template). An alert
+    for a key with an open episode of lower severity is its escalation (a warning that
+    becomes a page: one episode); an open episode never alerts again at its severity,
+    so such an alert starts a new one; an episode ends when the detectors say so
+    (:meth:`episode_end`, the ``Outcome.ended`` of the sender's next event after the
+    quiet period).
 
     Parameters
     ----------
@@ -157,6 +234,16 @@ class ReplayReport:
     max_pinned
         Alerting senders never dropped from the tracking (and charted when not
         among the top by volume: at most four of them).
+    max_pairs
+        (Sender, template) pairs surely kept, with their series, after a drop; the
+        table holds up to twice as many (plus the charted ones).
+    max_charted
+        Alerting (sender, template) pairs charted against their baseline.
+    max_episodes
+        Episodes listed.
+    detector_bucket_seconds
+        The detectors' volume bucket (``SentinelConfig.bucket_seconds``);
+        :func:`~detectors.cli.replay.replay` sets it from its sentinel.
 
     Examples
     --------
@@ -169,10 +256,12 @@ class ReplayReport:
     """
 
     def __init__(self, *, max_alerts: int = 1000, max_senders: int = 256, max_buckets: int = 300,
-                 top_senders: int = 8, max_pinned: int = 16) -> None:
-        if max_alerts < 0 or max_senders < 1 or max_buckets < 10 or top_senders < 0 or max_pinned < 0:
+                 top_senders: int = 8, max_pinned: int = 16, max_pairs: int = 32, max_charted: int = 12,
+                 max_episodes: int = 1000, detector_bucket_seconds: int = 300) -> None:
+        if (max_alerts < 0 or max_senders < 1 or max_buckets < 10 or top_senders < 0 or max_pinned < 0
+                or max_pairs < 2 or max_charted < 0 or max_episodes < 0):
             raise ValueError("max_alerts >= 0, max_senders >= 1, max_buckets >= 10, top_senders >= 0, "
-                             "max_pinned >= 0")
+                             "max_pinned >= 0, max_pairs >= 2, max_charted >= 0, max_episodes >= 0")
         self._max_alerts = max_alerts
         self._max_senders = max_senders
         self._max_buckets = max_buckets
@@ -196,6 +285,22 @@ class ReplayReport:
         self._alerts: list[tuple] = []  # (ts, detector, severity, sender, template, score, summary, alert_id)
         self._overflow: dict[tuple[int, str, str], int] = {}  # (bucket, detector, severity) -> alerts
         self._alert_counts: dict[tuple[str, str], int] = {}
+        # "sender\x00template" (or "sender\x00": a person's mail, for alerts without template) -> series
+        self._max_pairs = max_pairs
+        self._max_charted = max_charted
+        self._pairs: dict[str, _Pair] = {}
+        self._dropped_pairs = _Bloom()
+        self._charted: dict[str, None] = {}  # the alerting pairs charted, in the order they first alerted
+        self._uncharted: dict[str, None] = {}  # other alerting pairs (counted; up to 10,000 remembered)
+        self._uncharted_alerts = 0
+        self._det_bucket = 300
+        self.use_detector_bucket(detector_bucket_seconds)
+        self._max_episodes = max_episodes
+        # [detector, sender, template, first ts, first page ts, last ts, alerts, max score, latest summary,
+        #  highest rank, state]; state: None open, float the last trigger of an ended one, "" ended unseen
+        self._episodes: list[list] = []
+        self._open: dict[tuple[str, str, str | None], int] = {}  # episode key -> index in _episodes (open)
+        self._unlisted = 0  # alerts of episodes beyond max_episodes
 
     # -- collecting ----------------------------------------------------------------------
     @property
@@ -203,8 +308,18 @@ class ReplayReport:
         """The current width of the timeline's buckets (seconds)."""
         return self._width
 
-    def event(self, ts: float, sender: str, template: str, kind: str) -> None:
-        """Count one processed event: event time (Unix seconds), sender, template key, sender kind."""
+    def use_detector_bucket(self, seconds: int) -> None:
+        """The detectors' volume bucket (seconds): the width their ``expected`` counts are for."""
+        if int(seconds) < 1:
+            raise ValueError("detector bucket seconds >= 1")
+        self._det_bucket = int(seconds)
+
+    def event(self, ts: float, sender: str, template: str, kind: str,
+              volume: tuple[float, float] | None = None, unrelated: int = 0) -> None:
+        """Count one processed event: event time (Unix seconds), sender, template key, sender kind,
+        and what the detectors saw: ``Outcome.volume`` (``(observed, expected)`` in the detector's
+        bucket, or None) and ``Outcome.unrelated`` (unrelated external recipients visible to each
+        other)."""
         b = int(ts // self._width)
         if b < self._lo or b > self._hi:
             b = self._extend(ts, b)
@@ -233,9 +348,56 @@ class ReplayReport:
         if n is None:
             n = self._admit_template(key, ts)
         templates[key] = n + 1
+        pairs = self._pairs
+        p = pairs.get(key)
+        if p is None:
+            p = self._admit_pair(key, ts)
+        self._count_pair(p, b, ts, auto, volume, unrelated)
+        if not auto:  # a person's mail, whatever the subject: the pair of a recipient_novelty alert
+            key = sender + "\x00"
+            p = pairs.get(key)
+            if p is None:
+                p = self._admit_pair(key, ts)
+            self._count_pair(p, b, ts, auto, None, unrelated)
+
+    def _count_pair(self, p: _Pair, b: int, ts: float, auto: bool, volume: tuple[float, float] | None,
+                    unrelated: int) -> None:
+        p.count += 1
+        p.recent += 1
+        if auto:
+            p.auto += 1
+        row = p.buckets.get(b)
+        if row is None:
+            row = p.buckets[b] = [0, 0.0, 0, 0, 0]
+        row[0] += 1
+        if volume is not None:
+            bs = self._det_bucket
+            db = int(ts // bs)
+            cell = (b, db)
+            if cell != p.last:  # one expectation per detector bucket (all its messages have the same)
+                p.last = cell
+                w = self._width
+                share = min((b + 1) * w, (db + 1) * bs) - max(b * w, db * bs)
+                row[1] += volume[1] * share / bs  # (> 0: the message is in both buckets)
+                row[2] += 1
+        if unrelated > row[3]:
+            row[3] = unrelated
+        row[4] += unrelated
 
     def alert(self, alert) -> None:
-        """Record one alert (a :class:`detectors.alerts.Alert`)."""
+        """Record one alert (a :class:`detectors.alerts.Alert`), after the :meth:`event` that raised it."""
+        self._episode_alert(alert)
+        key = f"{alert.sender}\x00{alert.template if alert.template is not None else ''}"
+        if key in self._charted:
+            pass
+        elif len(self._charted) < self._max_charted:
+            self._charted[key] = None
+            if key not in self._pairs:  # (dropped in between: an escalation naming an earlier template)
+                self._pairs[key] = _Pair(alert.ts)
+        else:
+            self._uncharted_alerts += 1
+            if len(self._uncharted) < 10_000:
+                self._uncharted[key] = None
         k = (alert.detector, alert.severity)
         self._alert_counts[k] = self._alert_counts.get(k, 0) + 1
         if alert.sender not in self._pinned and len(self._pinned) < self._max_pinned:
@@ -246,6 +408,38 @@ class ReplayReport:
         else:
             ok = (int(alert.ts // self._width), alert.detector, alert.severity)
             self._overflow[ok] = self._overflow.get(ok, 0) + 1
+
+    def episode_end(self, end) -> None:
+        """An episode the detectors closed (a :class:`detectors.episodes.EpisodeEnd`)."""
+        key = (end.detector, end.sender, end.template)
+        i = self._open.get(key)
+        if i is not None and self._episodes[i][3] == end.started_ts:
+            self._episodes[i][10] = end.last_ts
+            del self._open[key]
+
+    def _episode_alert(self, a) -> None:
+        key = (a.detector, a.sender, a.template)
+        rank = SEVERITY_RANK.get(a.severity, 0)
+        i = self._open.get(key)
+        if i is not None:
+            ep = self._episodes[i]
+            if rank > ep[9]:  # the episode escalated (a warning that became a page)
+                ep[9] = rank
+                if a.severity == "critical" and ep[4] is None:
+                    ep[4] = a.ts
+                ep[5] = a.ts
+                ep[6] += 1
+                ep[7] = max(ep[7], a.score)
+                ep[8] = a.summary
+                return
+            ep[10] = ""  # an open episode never alerts again at its severity: it ended unseen
+            del self._open[key]
+        if len(self._episodes) >= self._max_episodes:
+            self._unlisted += 1
+            return
+        self._open[key] = len(self._episodes)
+        self._episodes.append([a.detector, a.sender, a.template, a.ts, a.ts if a.severity == "critical" else None,
+                               a.ts, 1, a.score, a.summary, rank, None])
 
     def _admit(self, table: dict, key: str, ts: float) -> _Series:
         """Track sender ``key`` from event time ``ts`` on (dropping the least busy ones if full)."""
@@ -275,6 +469,24 @@ class ReplayReport:
             since[key] = ts
         return 0
 
+    def _admit_pair(self, key: str, ts: float) -> _Pair:
+        """Track the pair ``key`` from ``ts`` on (making room first if the table is full)."""
+        table, dropped = self._pairs, self._dropped_pairs
+        if len(table) >= 2 * self._max_pairs + len(self._charted):
+            keep = dict.fromkeys(sorted(table, key=lambda k: (-table[k].count, k))[: self._max_pairs // 2])
+            for k in sorted(table, key=lambda k: (-table[k].recent, -table[k].count, k)):
+                if len(keep) >= self._max_pairs:
+                    break
+                keep[k] = None
+            keep.update(self._charted)
+            for k in [k for k in table if k not in keep]:
+                dropped.add(k)
+                del table[k]
+            for p in table.values():
+                p.recent = 0
+        p = table[key] = _Pair(ts if dropped.n and key in dropped else None)
+        return p
+
     def _extend(self, ts: float, b: int) -> int:
         """The span grew to bucket ``b``: coarsen the buckets if it no longer fits; ``ts``'s bucket."""
         lo, hi = min(self._lo, b), max(self._hi, b)
@@ -291,6 +503,10 @@ class ReplayReport:
             for s in self._senders.values():
                 s.buckets = _coarsen(s.buckets, f)
             self._overflow = _coarsen(self._overflow, f)
+            for p in self._pairs.values():
+                p.buckets = _coarsen_rows(p.buckets, f)
+                if p.last is not None:
+                    p.last = (p.last[0] // f, p.last[1])
             self._level, self._width = level, width
             b = int(ts // width)
         self._lo, self._hi = lo, hi
@@ -303,6 +519,24 @@ class ReplayReport:
             return []
         w, total, auto = self._width, self._total, self._auto
         return [(b * w, total.get(b, 0), auto.get(b, 0)) for b in range(self._lo, self._hi + 1)]
+
+    def pair_series(self, sender: str, template: str | None) -> list[tuple[int, int, float | None, int, float]]:
+        """A tracked pair as charted: ``(bucket start, messages, expected messages, max unrelated,
+        mean unrelated)`` for every bucket of the timeline (expected None: no message there to
+        carry the baseline); ``template`` None: the sender's mail sent as a person. Empty when
+        the pair is not tracked."""
+        p = self._pairs.get(f"{sender}\x00{template if template is not None else ''}")
+        if p is None or not self._n:
+            return []
+        w = self._width
+        out = []
+        for b in range(self._lo, self._hi + 1):
+            row = p.buckets.get(b)
+            if row is None:
+                out.append((b * w, 0, None, 0, 0.0))
+            else:
+                out.append((b * w, row[0], row[1] if row[2] else None, row[3], row[4] / row[0]))
+        return out
 
     # -- rendering -----------------------------------------------------------------------
     def render(self, stats: dict, source: str = "-") -> str:
@@ -333,6 +567,7 @@ class ReplayReport:
             parts.append(self._volume_section())
             parts.append(self._detector_section())
             parts.append(self._templates_section())
+        parts.append(self._episode_table())
         parts.append(self._alert_table())
         parts.append("<footer>Written by <code>mailflow replay --report</code>. It holds sender addresses, "
                      "template keys and alert summaries, never a recipient address, a subject or a body "
@@ -351,9 +586,9 @@ class ReplayReport:
             rows += [("Earliest event (UTC)", rfc3339(self._first)), ("Latest event (UTC)", rfc3339(self._last)),
                      ("Span", _duration(self._last - self._first)),
                      ("Timeline bucket", f"{_WIDTH_NAMES[self._width]} ({self._hi - self._lo + 1:,} buckets)")]
-        out = ["<h2>Summary</h2>\n<table class=\"summary\">\n"]
+        out = ["<h2>Summary</h2>\n<div class=\"side\"><div>\n<table class=\"summary\">\n"]
         out += [f"<tr><th>{k}</th><td>{v}</td></tr>\n" for k, v in rows]
-        out.append("</table>\n<h3>Alerts by detector and severity</h3>\n<table class=\"alert-counts\">\n"
+        out.append("</table>\n</div><div>\n<h3>Alerts by detector and severity</h3>\n<table class=\"alert-counts\">\n"
                    "<tr><th>detector</th>" + "".join(f"<th class=\"num\">{s}</th>" for s in SEVERITIES)
                    + "<th class=\"num\">total</th></tr>\n")
         detectors = list(DETECTORS) + sorted({d for d, _ in self._alert_counts} - set(DETECTORS))
@@ -365,7 +600,7 @@ class ReplayReport:
                        + f"<td class=\"num\">{sum(counts):,}</td></tr>\n")
         totals = [sum(v for (_, s), v in self._alert_counts.items() if s == sev) for sev in SEVERITIES]
         out.append("<tr><th>all detectors</th>" + "".join(f"<th class=\"num\">{c:,}</th>" for c in totals)
-                   + f"<th class=\"num\">{grand:,}</th></tr>\n</table>\n")
+                   + f"<th class=\"num\">{grand:,}</th></tr>\n</table>\n</div></div>\n")
         return "".join(out)
 
     # the time axis shared by every chart
@@ -397,8 +632,10 @@ class ReplayReport:
                 if day != prev_day:
                     lines.append(day)
             prev_day = day
+            # a label at the right-hand edge ends there instead of being cut off
+            tx, anchor = (f"{_W - 1}", "end") if x + 34 > _W else (f"{x:.1f}", "middle")
             for i, text in enumerate(lines):
-                out.append(f"<text x=\"{x:.1f}\" y=\"{y + 16 + 13 * i:.1f}\" text-anchor=\"middle\">{text}</text>")
+                out.append(f"<text x=\"{tx}\" y=\"{y + 16 + 13 * i:.1f}\" text-anchor=\"{anchor}\">{text}</text>")
             t += step
         out.append(f"<text x=\"{_LEFT - 50}\" y=\"{y + 16:.1f}\" text-anchor=\"end\">time (UTC)</text>")
         return "".join(out)
@@ -459,8 +696,24 @@ class ReplayReport:
                        f"<title>{title}</title><path d=\"{_shape(sev, x, y, size)}\"/></g>")
         return "".join(out)
 
+    def _step_line(self, values: dict[int, float], top: float, y0: float, ph: float, cls: str) -> str:
+        """One path of horizontal steps, one per bucket of ``values``, joined where buckets are
+        adjacent (a gap where a bucket has no value)."""
+        bw = _PW / (self._hi - self._lo + 1)
+        d = []
+        prev = None
+        for b in sorted(values):
+            x = _LEFT + (b - self._lo) * bw
+            y = y0 - min(values[b] / top, 1.0) * ph
+            d.append(f"V{y:.2f}h{bw:.2f}" if prev == b - 1 else f"M{x:.2f} {y:.2f}h{bw:.2f}")
+            prev = b
+        if not d:
+            return ""
+        return f"<path class=\"{cls}\" d=\"{''.join(d)}\"/>"
+
     def _volume_chart(self, svg_id: str, title: str, series: list[tuple[dict, str]], alerts: list[tuple],
-                      overflow: dict | None, since: float | None, height: int) -> str:
+                      overflow: dict | None, since: float | None, height: int,
+                      baseline: dict[int, float] | None = None, unit: str = "events", cls: str = "volume") -> str:
         top_margin, bottom = (58 if alerts or overflow else 18), 50  # room for stacked markers only if any
         height -= 58 - top_margin
         ph = height - top_margin - bottom
@@ -469,19 +722,22 @@ class ReplayReport:
         for buckets, _ in series:
             for b, c in buckets.items():
                 stacked[b] = stacked.get(b, 0) + c
-        top = _nice_top(max(stacked.values(), default=1))
-        out = [f"<svg id=\"{svg_id}\" class=\"chart volume\" viewBox=\"0 0 {_W} {height}\" role=\"img\">"
+        top = _nice_top(max(max(stacked.values(), default=1), math.ceil(max(baseline.values(), default=0))
+                            if baseline else 0))
+        out = [f"<svg id=\"{svg_id}\" class=\"chart {cls}\" viewBox=\"0 0 {_W} {height}\" role=\"img\">"
                f"<title>{title}</title>"]
         if since is not None:
             xs = self._x(since)
             out.append(f"<rect class=\"untracked\" x=\"{_LEFT}\" y=\"{top_margin}\" width=\"{xs - _LEFT:.1f}\" "
                        f"height=\"{ph}\"/><text x=\"{_LEFT + 4}\" y=\"{top_margin + 14}\">not tracked before "
                        f"{_iso(since)}</text>")
-        out.append(self._count_axis(top, y0, ph, f"events / {_SHORT_NAMES[self._width]}"))
+        out.append(self._count_axis(top, y0, ph, f"{unit} / {_SHORT_NAMES[self._width]}"))
         base: dict[int, int] = {}
-        for buckets, cls in series:
-            out.append(self._bars(buckets, base, top, y0, ph, cls))
+        for buckets, kind in series:
+            out.append(self._bars(buckets, base, top, y0, ph, kind))
             base = {b: base.get(b, 0) + buckets.get(b, 0) for b in base.keys() | buckets.keys()}
+        if baseline:
+            out.append(self._step_line(baseline, top, y0, ph, "baseline"))
         out.append(self._time_axis(y0, top_margin))
         out.append(self._markers(alerts, top_margin - 10, y0, 5.5, overflow, stack=4))
         out.append("</svg>\n")
@@ -501,7 +757,8 @@ class ReplayReport:
                "their event time.</p>\n", legend,
                self._volume_chart("volume-all", f"Events per {width}, all senders",
                                   [(self._auto, "automated"), (human, "human")], self._alerts, self._overflow,
-                                  None, 300)]
+                                  None, 300),
+               self._pairs_section()]
         ranked = sorted(self._senders.items(), key=lambda kv: (-kv[1].count, kv[0]))
         top = ranked[: self._top]
         shown = {k for k, _ in top}
@@ -532,6 +789,84 @@ class ReplayReport:
                 f"{len(mine):,} alert(s) listed{since}.</p>\n")
         return head + self._volume_chart(svg_id, f"Events per {_WIDTH_NAMES[self._width]} from {_e(sender)}",
                                          [(s.buckets, kind)], mine, None, s.since, 200) + "</div>\n"
+
+    def _pair_alerts(self, key: str) -> list[tuple]:
+        sender, _, template = key.partition("\x00")
+        return [a for a in self._alerts if a[3] == sender and (a[4] if a[4] is not None else "") == template]
+
+    def _pairs_section(self) -> str:
+        width = _WIDTH_NAMES[self._width]
+        out = ["<h2>Alerting accounts and templates</h2>\n"]
+        if not self._charted:
+            return out[0] + "<p class=\"note\">No (sender, template) pair raised an alert.</p>\n"
+        out.append(f"<p class=\"note\">Each (sender, template) pair that raised an alert, in the order of its first "
+                   f"alert: its messages per {width} and the baseline the detectors had learned for it (the line: "
+                   f"their expectation per {_width_name(self._det_bucket)} bucket, added up over the ones in the "
+                   f"{width} that had a message of the pair; a gap where it sent nothing). Under it, the fan-out: "
+                   "unrelated external recipients who could see each other, per message (bars: the largest of the "
+                   "bucket, line: the mean). Markers: the pair's alerts; a diamond is a page.</p>\n"
+                   "<p class=\"legend\"><span><i class=\"sw automated\"></i><i class=\"sw human\"></i>messages"
+                   "</span><span><i class=\"sw baseline\"></i>learned baseline</span>"
+                   "<span><i class=\"sw fanout-max\"></i>largest fan-out</span>"
+                   "<span><i class=\"sw fanout-mean\"></i>mean fan-out</span>"
+                   "<span><b class=\"mk warning\">\u25b2</b> warning</span>"
+                   "<span><b class=\"mk critical\">\u25c6</b> critical (page)</span></p>\n")
+        for i, key in enumerate(self._charted, 1):
+            out.append(self._pair_panel(i, key, self._pairs[key]))
+        if self._uncharted:
+            more = len(self._uncharted)
+            ge = "\u2265 " if more >= 10_000 else ""
+            out.append(f"<p class=\"note omitted\">{ge}{more:,} more alerting "
+                       f"pair(s), with {self._uncharted_alerts:,} alert(s), not charted (the first "
+                       f"{len(self._charted):,} are); their alerts are in the tables below.</p>\n")
+        return "".join(out)
+
+    def _pair_panel(self, i: int, key: str, p: _Pair) -> str:
+        sender, _, template = key.partition("\x00")
+        width = _WIDTH_NAMES[self._width]
+        kind = "automated" if 2 * p.auto >= p.count else "human"
+        mine = self._pair_alerts(key)
+        pages = sum(a[2] == "critical" for a in mine)
+        episodes = sum(1 for ep in self._episodes if ep[1] == sender and (ep[2] or "") == template)
+        ge = "\u2265 " if p.since is not None else ""
+        since = f"; counted from {_iso(p.since)}" if p.since is not None else ""
+        what = (f"template <code>{_e(template)}</code>" if template
+                else "mail sent as a person (every subject; no baseline: the detectors learn one per template)")
+        head = (f"<div class=\"pair-panel\" data-sender=\"{_e(sender)}\" data-template=\"{_e(template)}\">\n"
+                f"<h3>{_e(sender)} \u00b7 {_e(template) if template else 'as a person'}</h3>\n"
+                f"<p class=\"note\">{what}: {ge}{p.count:,} message(s); {len(mine):,} alert(s) listed, "
+                f"{pages:,} of them page(s), in {episodes:,} episode(s){since}.</p>\n")
+        counts = {b: r[0] for b, r in p.buckets.items()}
+        baseline = {b: r[1] for b, r in p.buckets.items() if r[2]} if template else None
+        label = _e(template) if template else "mail sent as a person"
+        vol = self._volume_chart(f"pair-{i}", f"Messages per {width} of {label} from {_e(sender)}"
+                                 + (", against the learned baseline" if template else ""),
+                                 [(counts, kind)], mine, None, p.since, 230, baseline, "messages", "volume pair")
+        return head + vol + self._fanout_chart(f"pair-{i}-fanout", sender, label, p,
+                                               [a for a in mine if a[1] == "fanout"]) + "</div>\n"
+
+    def _fanout_chart(self, svg_id: str, sender: str, label: str, p: _Pair, alerts: list[tuple]) -> str:
+        top_margin, bottom = (46 if alerts else 14), 50
+        height = top_margin + 70 + bottom
+        ph = height - top_margin - bottom
+        y0 = top_margin + ph
+        peak = {b: r[3] for b, r in p.buckets.items() if r[3] > 0}
+        mean = {b: r[4] / r[0] for b, r in p.buckets.items()}
+        top = _nice_top(max(max(peak.values(), default=1), 2))
+        out = [f"<svg id=\"{svg_id}\" class=\"chart fanout\" viewBox=\"0 0 {_W} {height}\" role=\"img\">"
+               f"<title>Unrelated external recipients per message of {label} from {_e(sender)}: the largest and "
+               f"the mean per {_WIDTH_NAMES[self._width]}</title>"]
+        if p.since is not None:
+            xs = self._x(p.since)
+            out.append(f"<rect class=\"untracked\" x=\"{_LEFT}\" y=\"{top_margin}\" width=\"{xs - _LEFT:.1f}\" "
+                       f"height=\"{ph}\"/>")
+        out.append(self._count_axis(top, y0, ph, "fan-out"))
+        out.append(self._bars(peak, None, top, y0, ph, "fanout-max"))
+        out.append(self._step_line(mean, top, y0, ph, "fanout-mean"))
+        out.append(self._time_axis(y0, top_margin))
+        out.append(self._markers(alerts, top_margin - 10, y0, 5.5, None, stack=3))
+        out.append("</svg>\n")
+        return "".join(out)
 
     def _detector_section(self) -> str:
         row_h, top_margin = 28, 10
@@ -571,6 +906,41 @@ class ReplayReport:
             out.append(f"<tr><td>{_e(sender)}</td><td>{_e(template)}</td><td class=\"num\">{ge}{n:,}</td>"
                        f"<td class=\"num\">{100.0 * n / self._n:.1f} %</td></tr>\n")
         out.append("</table>\n")
+        return "".join(out)
+
+    def _episode_table(self) -> str:
+        out = ["<h2>Episodes</h2>\n"]
+        if not self._episodes and not self._unlisted:
+            return out[0] + "<p class=\"note\">No alert episode.</p>\n"
+        out.append(f"<p class=\"note\">{len(self._episodes):,} episode(s): the alerts grouped as the detectors "
+                   "group them, by detector, sender and template; an alert that escalates an open episode (a "
+                   "warning that becomes a page) is part of it, and an episode ends after the quiet period "
+                   "without a trigger. In the order they started. <i>Ended</i>: the last trigger of an episode "
+                   "the detectors closed, <i>open</i> if it was still open at the end of the file.</p>\n"
+                   "<table class=\"episodes\">\n<colgroup>"
+                   + "".join(f"<col style=\"width:{w}%\">" for w in (3, 10, 11, 9, 8, 9, 9, 9, 5, 6, 14, 7))
+                   + "</colgroup>\n<tr><th class=\"num\">#</th><th>detector</th><th>sender</th><th>template</th>"
+                   "<th>severity</th><th>first alert (UTC)</th><th>first page (UTC)</th><th>last alert (UTC)</th>"
+                   "<th class=\"num\">alerts</th><th class=\"num\">max score</th><th>latest summary</th><th>ended</th>"
+                   "</tr>\n")
+        for i, ep in enumerate(self._episodes, 1):
+            det, sender, template, first, page, last, n, score, text, rank, state = ep
+            sev = "critical" if rank >= SEVERITY_RANK["critical"] else "warning"
+            ended = "open" if state is None else "" if state == "" else rfc3339(state).replace("T", "T<wbr>")
+            paged = rfc3339(page).replace("T", "T<wbr>") if page is not None else "\u2014"
+            out.append(f"<tr class=\"episode {sev}\" data-state=\"{'open' if state is None else 'ended'}\">"
+                       f"<td class=\"num\">{i}</td><td>{_e(det)}</td><td>{_e(sender)}</td>"
+                       f"<td>{_e(template if template is not None else '')}</td>"
+                       f"<td class=\"nw sev-{sev}\">{_SYMBOL[sev]} {sev}</td>"
+                       f"<td>{rfc3339(first).replace('T', 'T<wbr>')}</td>"
+                       f"<td>{paged}</td>"
+                       f"<td>{rfc3339(last).replace('T', 'T<wbr>')}</td><td class=\"num\">{n:,}</td>"
+                       f"<td class=\"num\">{score:.4f}</td><td class=\"summary\">{_e(text)}</td>"
+                       f"<td>{ended}</td></tr>\n")
+        out.append("</table>\n")
+        if self._unlisted:
+            out.append(f"<p class=\"note omitted\">{self._unlisted:,} more alert(s) of episodes not listed (the "
+                       f"table keeps the first {len(self._episodes):,} episodes).</p>\n")
         return "".join(out)
 
     def _alert_table(self) -> str:
@@ -637,6 +1007,23 @@ def _coarsen(buckets: dict, factor: int) -> dict:
     for k, c in buckets.items():
         nk = k // factor if isinstance(k, int) else (k[0] // factor,) + k[1:]
         out[nk] = out.get(nk, 0) + c
+    return out
+
+
+def _coarsen_rows(buckets: dict[int, list], factor: int) -> dict[int, list]:
+    """A pair's rows (see :class:`_Pair`) added up into buckets ``factor`` times wider."""
+    out: dict[int, list] = {}
+    for b in sorted(buckets):
+        r = buckets[b]
+        o = out.get(b // factor)
+        if o is None:
+            out[b // factor] = list(r)
+        else:
+            o[0] += r[0]
+            o[1] += r[1]
+            o[2] += r[2]
+            o[3] = max(o[3], r[3])
+            o[4] += r[4]
     return out
 
 

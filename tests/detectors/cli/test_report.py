@@ -22,6 +22,7 @@ import sys
 import tempfile
 import tracemalloc
 import zlib
+from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -29,7 +30,9 @@ import pytest
 
 from detectors import Sentinel, SentinelConfig
 from detectors.cli.replay import main, replay
+from detectors.alerts import Alert
 from detectors.cli.report import BUCKET_WIDTHS, ReplayReport
+from detectors.episodes import EpisodeEnd
 
 ROOT = Path(__file__).resolve().parents[3]
 T0 = 1_503_532_800  # 2017-08-24T00:00:00Z
@@ -80,6 +83,34 @@ def crafted_events() -> list[dict]:
     return out
 
 
+DIGEST = "digest@shop.example"
+BURST = T0 + 2 * DAY + 3600  # 2017-08-26T01:00:00Z, the start of a 5-minute bucket (and of a 15-minute one)
+AGAIN = T0 + 2 * DAY + 5 * 3600
+
+
+def spike_events() -> list[dict]:
+    """Two days and six hours of a digest sent once a minute (5 per 5-minute bucket), with two bursts
+    of 200 in 5 minutes: the first a warning that becomes a page when its second half goes to groups
+    of 4 customers who see each other (one template-spike episode, and a fan-out one), the second,
+    four hours later, a new template-spike episode."""
+    out = []
+
+    def ev(i: int, ts: float, to: list[str]) -> None:
+        out.append({"event_id": f"digest-{i}", "ts": ts, "sender": DIGEST, "sender_kind": "automated",
+                    "to": to, "template_id": "digest", "subject": "Your daily digest",
+                    "body": "Here is what happened on the shop today."})
+
+    n = 0
+    for n in range((2 * DAY + 6 * 3600) // 60):
+        ev(n, T0 + 60 * n, [f"reader{n}@gmail.com"])
+    for k in range(200):
+        ev(n + 1 + k, BURST + 1.5 * k, [f"burst{k}-{j}@gmail.com" for j in range(1 if k < 100 else 4)])
+    for k in range(200):
+        ev(n + 201 + k, AGAIN + 1.5 * k, [f"again{k}@gmail.com"])
+    out.sort(key=lambda e: (e["ts"], e["event_id"]))
+    return out
+
+
 def write_jsonl(path: Path, evs) -> Path:
     path.write_text("".join(json.dumps(e) + "\n" for e in evs))
     return path
@@ -90,12 +121,19 @@ def events_file(tmp_path) -> Path:
     return write_jsonl(tmp_path / "events.jsonl", crafted_events())
 
 
-def build(evs, **kw) -> tuple[str, list[dict], dict]:
+@pytest.fixture()
+def incident_file(tmp_path) -> Path:
+    evs = sorted(crafted_events() + spike_events(), key=lambda e: (e["ts"], e["event_id"]))
+    return write_jsonl(tmp_path / "incidents.jsonl", evs)
+
+
+def build(evs, config: SentinelConfig | None = None, report: ReplayReport | None = None,
+          **kw) -> tuple[str, list[dict], dict]:
     """The report page, the alerts ``replay`` wrote and its counts, for ``evs`` (dicts)."""
     lines = [json.dumps(e).encode() + b"\n" for e in evs]
     out = io.BytesIO()
-    report = ReplayReport(**kw)
-    stats = replay(lines, Sentinel(SentinelConfig()), out, report=report)
+    report = ReplayReport(**kw) if report is None else report
+    stats = replay(lines, Sentinel(config or SentinelConfig()), out, report=report)
     alerts = [json.loads(x) for x in out.getvalue().splitlines()]
     return report.render(stats, source="events.jsonl"), alerts, stats
 
@@ -297,14 +335,18 @@ def _report_with(python: str, events: Path, out: Path, seed: str) -> bytes:
     return out.read_bytes()
 
 
-def test_same_bytes_across_hash_seeds_and_interpreters(events_file, tmp_path, capsys):
-    assert main([str(events_file), "--report", str(tmp_path / "here.html"), "--no-progress"]) == 0
+def test_same_bytes_across_hash_seeds_and_interpreters(incident_file, tmp_path, capsys):
+    # the stream with every new part of the page: baselines (float sums), fan-out, escalated episodes
+    assert main([str(incident_file), "--report", str(tmp_path / "here.html"), "--no-progress"]) == 0
     expected = (tmp_path / "here.html").read_bytes()
+    root = dom(expected.decode("utf-8"))
+    assert root.find_all("path", cls="baseline") and root.find_all("svg", cls="fanout")
+    assert len(table_rows(root, "episodes")) == 7
     pythons = [sys.executable] + [str(p) for p in (ROOT / ".venv/bin/python", ROOT / ".venv-system/bin/python")
                                   if p.exists() and str(p) != sys.executable]
     for i, python in enumerate(pythons):
         for seed in ("1", "4242"):
-            got = _report_with(python, events_file, tmp_path / f"r{i}-{seed}.html", seed)
+            got = _report_with(python, incident_file, tmp_path / f"r{i}-{seed}.html", seed)
             assert got == expected, (python, seed)
 
 
@@ -462,18 +504,314 @@ def test_alerts_beyond_the_cap_are_counted_not_listed():
     assert sum(int(t.split()[0]) for t in titles if "more" in t) == left
 
 
+# -- the alerting (sender, template) pairs: their baseline, their fan-out; the episodes ------------
+
+
+def svg_scale(svg: Node) -> tuple[float, float, float]:
+    """``(y of 0, y of the axis top, top value)`` of a chart's count axis (its labels at x=144)."""
+    labels = [(float(t.attrs["y"]) - 4, int(t.text().replace(",", ""))) for t in svg.find_all("text")
+              if t.attrs.get("x") == "144" and t.attrs.get("text-anchor") == "end"]
+    (y0, _), (y_top, top) = max(labels), min(labels)
+    assert top > 0, labels
+    return y0, y_top, top
+
+
+def steps(path: Node) -> list[tuple[float, float]]:
+    """``(x, y)`` of each step of a step line (``M x y h w`` or ``V y h w``)."""
+    out, x = [], None
+    for m in re.finditer(r"M([-0-9.]+) ([-0-9.]+)h([-0-9.]+)|V([-0-9.]+)h([-0-9.]+)", path.attrs["d"]):
+        if m.group(1) is not None:
+            x, y, w = float(m.group(1)), float(m.group(2)), float(m.group(3))
+        else:
+            y, w = float(m.group(4)), float(m.group(5))
+        out.append((x, y))
+        x += w
+    return out
+
+
+def bar_tops(path: Node) -> list[tuple[float, float]]:
+    """``(x, height)`` of each column of a bars path."""
+    return [(float(m.group(1)), float(m.group(3))) for m in
+            re.finditer(r"M([-0-9.]+) ([-0-9.]+)h[-0-9.]+v([-0-9.]+)", path.attrs["d"])]
+
+
+def expected_episodes(alerts: list[dict]) -> list[list[dict]]:
+    """The alerts grouped the way the detectors group them, for a stream whose episodes all end by
+    escalation or by a new one after a quiet hour (as in these streams): same (detector, sender,
+    template), a higher severity within the quiet period escalates."""
+    rank = {"warning": 1, "critical": 2}
+    groups: list[list[dict]] = []
+    open_: dict[tuple, list[dict]] = {}
+    for a in alerts:
+        k = (a["detector"], a["sender"], a["template"])
+        g = open_.get(k)
+        last = g[-1] if g else None
+        if g and rank[a["severity"]] > max(rank[x["severity"]] for x in g) and _secs(a["ts"]) - _secs(
+                last["ts"]) <= 3600:
+            g.append(a)
+            continue
+        open_[k] = [a]
+        groups.append(open_[k])
+    return groups
+
+
+def _secs(rfc: str) -> float:
+    return datetime.strptime(rfc, "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
+
+
+def test_the_spike_stream_escalates_one_episode_and_opens_another():
+    _, alerts, _ = build(spike_events())
+    assert [(a["detector"], a["severity"]) for a in alerts] == [
+        ("template_spike", "warning"), ("fanout", "warning"), ("template_spike", "critical"),
+        ("template_spike", "warning")], alerts
+    assert {(a["sender"], a["template"]) for a in alerts} == {(DIGEST, "digest")}
+
+
+def test_an_alerting_pair_is_charted_against_the_learned_baseline():
+    r = ReplayReport()
+    page, alerts, _ = build(spike_events(), report=r)
+    assert r.bucket_seconds == 900
+    root = dom(page)
+    panels = root.find_all("div", cls="pair-panel")
+    assert [(p.attrs["data-sender"], p.attrs["data-template"]) for p in panels] == [(DIGEST, "digest")]
+    series = {t: (n, exp) for t, n, exp, _, _ in r.pair_series(DIGEST, "digest")}
+    # the day before the burst: 15 messages per 15 minutes, and the detectors expected about as many
+    normal = [(n, exp) for t, (n, exp) in series.items() if BURST - DAY <= t < BURST]
+    assert len(normal) == 96 and all(n == 15 for n, _ in normal)
+    assert all(13.5 <= exp <= 16.5 for _, exp in normal), normal
+    n, exp = series[BURST]  # the burst: 200 on top of the 15, far above what was expected
+    assert n == 215 and exp < n / 3, (n, exp)
+    # ... and drawn so: the line's steps at the expected counts, the bars at the counts
+    svg = panels[0].find("svg", id="pair-1")
+    y0, y_top, top = svg_scale(svg)
+    line = steps(svg.find("path", cls="baseline"))
+    got = [(y0 - y) / (y0 - y_top) * top for _, y in line]
+    want = [exp for t, (n, exp) in sorted(series.items()) if exp is not None]
+    assert len(got) == len(want) == len(series)  # one step per bucket with a message: no gap here
+    assert all(abs(g - w) <= 0.02 * top / 100 + 0.01 for g, w in zip(got, want)), (got[:5], want[:5])
+    heights = [h / (y0 - y_top) * top for _, h in bar_tops(svg.find("path", cls="bars"))]
+    assert max(heights) == pytest.approx(215, abs=0.05) and heights.count(max(heights)) == 2  # the two bursts
+    # the pair's alerts on its chart: the warning, the fan-out and the page of the first burst, the second
+    marks = [(m.attrs["data-detector"], m.attrs["data-severity"]) for m in svg.find_all("g", cls="alert-marker")]
+    assert marks == [(a["detector"], a["severity"]) for a in alerts]
+    note = panels[0].find("p", cls="note").text()
+    assert "4 alert(s) listed, 1 of them page(s), in 3 episode(s)" in note and "counted from" not in note
+
+
+@pytest.mark.parametrize("bucket_seconds", [60, 300, 600])
+def test_the_baseline_is_scaled_from_the_detectors_bucket_to_the_reports(bucket_seconds):
+    """The detectors expect 1, 5 or 10 per bucket of theirs: 15 per 15-minute bucket of the report."""
+    r = ReplayReport()
+    page, _, _ = build(spike_events(), config=SentinelConfig(bucket_seconds=bucket_seconds), report=r)
+    normal = [exp for t, n, exp, _, _ in r.pair_series(DIGEST, "digest") if BURST - DAY / 2 <= t < BURST]
+    assert len(normal) == 48 and all(13.5 <= e <= 16.5 for e in normal), (bucket_seconds, normal)
+    minutes = bucket_seconds // 60
+    assert f"expectation per {minutes}-minute bucket" in page
+
+
+def test_a_report_bucket_narrower_than_the_detectors_gets_its_share():
+    """Three hours (1-minute report buckets) of 1 message every 10 s: 30 per 5-minute detector bucket,
+    so 6 expected per minute (once the detector has learned the hour of day: the second hour)."""
+    r = ReplayReport()
+    evs = [{"event_id": f"n{i}", "ts": T0 + 10 * i, "sender": DIGEST, "sender_kind": "automated",
+            "to": [f"r{i}@gmail.com"], "template_id": "digest", "subject": "s", "body": "b"} for i in range(1080)]
+    build(evs, report=r)
+    assert r.bucket_seconds == 60
+    learned = [(n, exp) for t, n, exp, _, _ in r.pair_series(DIGEST, "digest") if T0 + 4200 <= t < T0 + 7200]
+    assert len(learned) == 50 and all(n == 6 for n, _ in learned)
+    assert all(5.0 <= exp <= 7.0 for _, exp in learned), learned
+
+
+def test_the_fan_out_of_an_alerting_pair_is_charted_with_its_fan_out_alerts():
+    r = ReplayReport()
+    page, alerts, _ = build(crafted_events(), report=r)
+    root = dom(page)
+    panels = root.find_all("div", cls="pair-panel")
+    # the pairs that alerted, in the order of their first alert
+    assert [(p.attrs["data-sender"], p.attrs["data-template"]) for p in panels] == [
+        (SHOP, SCRIPT_TEMPLATE), ("events@shop.example", "gala")]
+    burst = [(peak, mean) for _, n, _, peak, mean in r.pair_series(SHOP, SCRIPT_TEMPLATE) if n]
+    assert burst and all(peak == 5 and mean == 5.0 for peak, mean in burst)  # 5 customers who see each other
+    gala = [(n, peak, mean) for _, n, _, peak, mean in r.pair_series("events@shop.example", "gala") if n]
+    assert gala[-1] == (1, 4, 4.0) and all(p == 1 for _, p, _ in gala[:-1])  # the one cc'd message at the end
+    for panel, (sender, template) in zip(panels, [(SHOP, SCRIPT_TEMPLATE), ("events@shop.example", "gala")]):
+        fan = panel.find("svg", cls="fanout")
+        assert fan.attrs["id"].endswith("-fanout")
+        y0, y_top, top = svg_scale(fan)
+        tallest = max(h for _, h in bar_tops(fan.find("path", cls="fanout-max"))) / (y0 - y_top) * top
+        assert tallest == pytest.approx(5 if sender == SHOP else 4, abs=0.01)
+        assert fan.find_all("path", cls="fanout-mean")
+        marks = [(m.attrs["data-detector"], m.attrs["data-severity"]) for m in fan.find_all("g", cls="alert-marker")]
+        assert marks == [("fanout", a["severity"]) for a in alerts
+                         if a["detector"] == "fanout" and (a["sender"], a["template"]) == (sender, template)]
+        assert len(marks) == 1
+
+
+def test_the_episode_table_groups_the_alerts_into_episodes():
+    page, alerts, _ = build(spike_events())
+    rows = table_rows(dom(page), "episodes")
+    heads = [th.text() for th in dom(page).find("table", cls="episodes").find("tr").find_all("th")]
+    eps = [dict(zip(heads, r)) for r in rows]
+    assert len(eps) == len(expected_episodes(alerts)) == 3
+    first, fan, second = eps
+    warn, page_alert = alerts[0], alerts[2]
+    assert (first["detector"], first["sender"], first["template"]) == ("template_spike", DIGEST, "digest")
+    assert first["severity"].split()[-1] == "critical"  # the warning became a page: one episode
+    assert first["first alert (UTC)"] == warn["ts"] == "2017-08-26T01:00:42.000Z"
+    assert first["first page (UTC)"] == first["last alert (UTC)"] == page_alert["ts"] == "2017-08-26T01:02:30.000Z"
+    assert first["alerts"] == "2" and float(first["max score"]) == pytest.approx(page_alert["score"], abs=1e-4)
+    assert first["latest summary"] == page_alert["summary"]
+    assert first["ended"] != "open" and first["ended"] >= first["last alert (UTC)"]  # quiet for an hour: closed
+    assert (fan["detector"], fan["severity"].split()[-1], fan["alerts"], fan["first page (UTC)"]) == (
+        "fanout", "warning", "1", "\u2014")
+    assert second["detector"] == "template_spike" and second["first alert (UTC)"] == alerts[3]["ts"]
+    assert second["alerts"] == "1" and second["ended"] == "open"  # the file ends within its quiet hour
+    assert len(alert_rows(dom(page))) == 4  # the alert table is still there, one row per alert
+
+
+def test_the_crafted_stream_has_one_episode_per_alert():
+    page, alerts, _ = build(crafted_events())
+    rows = table_rows(dom(page), "episodes")
+    assert len(rows) == len(expected_episodes(alerts)) == len(alerts) == 4
+    assert [r[1] for r in rows] == [a["detector"] for a in alerts]
+
+
+def _alert(detector, severity, ts, template="t", sender="a@x.example", score=0.7):
+    return Alert(detector=detector, severity=severity, sender=sender, template=template, score=score,
+                 summary=f"{detector} {severity} at {ts}", ts=ts, event_ids=[f"{detector}-{ts}"])
+
+
+def test_episodes_follow_the_detectors_escalations_and_ends():
+    r = ReplayReport()
+    for i in range(10):
+        r.event(T0 + 600 * i, "a@x.example", "t", "automated")
+    feed = [
+        _alert("template_spike", "warning", T0 + 60), _alert("template_spike", "critical", T0 + 120, score=0.9),
+        _alert("fanout", "warning", T0 + 60),  # another detector: its own episode
+        _alert("fanout", "warning", T0 + 900),  # again a warning: the first fan-out one ended unseen
+        _alert("mail_loop", "critical", T0 + 60),
+        EpisodeEnd("mail_loop", "a@x.example", "t", "critical", T0 + 60, T0 + 400, 7),
+        _alert("mail_loop", "critical", T0 + 5000),  # after its end: a new one
+        _alert("recipient_novelty", "warning", T0 + 100, template=None),
+        EpisodeEnd("recipient_novelty", "a@x.example", None, "warning", T0 + 50, T0 + 60, 1),  # not this one
+        _alert("recipient_novelty", "critical", T0 + 200, template=None),  # still open: escalation
+    ]
+    for x in feed:
+        (r.episode_end if isinstance(x, EpisodeEnd) else r.alert)(x)
+    root = dom(r.render({"events": 10, "processed": 10, "duplicates": 0, "rejected": {}}))
+    rows = [(d, sev.split()[-1], first, page, n, ended) for _, d, _, _, sev, first, page, _, n, _, _, ended
+            in table_rows(root, "episodes")]
+    assert rows == [
+        ("template_spike", "critical", "2017-08-24T00:01:00.000Z", "2017-08-24T00:02:00.000Z", "2", "open"),
+        ("fanout", "warning", "2017-08-24T00:01:00.000Z", "\u2014", "1", ""),
+        ("fanout", "warning", "2017-08-24T00:15:00.000Z", "\u2014", "1", "open"),
+        ("mail_loop", "critical", "2017-08-24T00:01:00.000Z", "2017-08-24T00:01:00.000Z", "1",
+         "2017-08-24T00:06:40.000Z"),
+        ("mail_loop", "critical", "2017-08-24T01:23:20.000Z", "2017-08-24T01:23:20.000Z", "1", "open"),
+        ("recipient_novelty", "critical", "2017-08-24T00:01:40.000Z", "2017-08-24T00:03:20.000Z", "2", "open"),
+    ]
+    summaries = [r_[10] for r_ in table_rows(root, "episodes")]
+    assert summaries[0] == "template_spike critical at 1503532920" and float(
+        table_rows(root, "episodes")[0][9]) == pytest.approx(0.9)
+
+
+def test_episodes_beyond_the_cap_are_counted_not_listed():
+    r = ReplayReport(max_episodes=2)
+    r.event(T0, "a@x.example", "t", "automated")
+    for i, d in enumerate(("fanout", "mail_loop", "reply_relay", "template_spike")):
+        r.alert(_alert(d, "warning", T0 + i))
+    r.alert(_alert("fanout", "critical", T0 + 9))  # an escalation of a listed episode: counted in it
+    root = dom(r.render({"events": 1, "processed": 1, "duplicates": 0, "rejected": {}}))
+    rows = table_rows(root, "episodes")
+    assert [(x[1], x[8]) for x in rows] == [("fanout", "2"), ("mail_loop", "1")]
+    assert root.find("table", cls="episodes").parent.find_all("p", cls="omitted")[0].text().startswith(
+        "2 more alert(s) of episodes not listed")
+
+
+def test_alerting_pairs_beyond_the_cap_are_counted_not_charted():
+    page, alerts, _ = build(crafted_events(), max_charted=1)
+    root = dom(page)
+    assert [p.attrs["data-template"] for p in root.find_all("div", cls="pair-panel")] == [SCRIPT_TEMPLATE]
+    note = [p.text() for p in root.find_all("p", cls="omitted")]
+    assert any(t.startswith("1 more alerting pair(s), with 1 alert(s), not charted") for t in note), note
+    assert len(alert_rows(root)) == len(alerts)  # still listed
+
+
+def test_an_alerting_pair_keeps_its_history_while_other_pairs_come_and_go():
+    """A new template that starts sending while many one-off pairs pass through a small table stays
+    tracked from its first message (it is among the busiest since the table was last full), and so
+    does its baseline; a one-off pair that alerts later is charted from its return."""
+    r = ReplayReport(max_pairs=4)
+    ts = T0
+    for name, n in (("a", 100), ("b", 100), ("c", 50), ("d", 50), ("e", 50)):
+        for _ in range(n):
+            ts += 1
+            r.event(ts, f"{name}@x.example", "old", "automated", (1.0, 1.0), 1)
+    for i in range(40):  # one-off pairs: the table fills and is cut down several times
+        ts += 1
+        r.event(ts, "people@x.example", f"once-{i}", "automated", (1.0, 0.0), 1)
+    sent = 0
+    for i in range(200):
+        ts += 1
+        r.event(ts, "people@x.example", f"other-{i}", "automated", (1.0, 0.0), 1)
+        if i % 2:
+            ts += 1
+            r.event(ts, "new@x.example", "launch", "automated", (1.0, 2.0), 3)
+            sent += 1
+    r.alert(_alert("template_spike", "warning", ts, sender="new@x.example", template="launch"))
+    r.event(ts + 1, "people@x.example", "once-3", "automated", (1.0, 0.0), 1)
+    r.alert(_alert("fanout", "warning", ts + 1, sender="people@x.example", template="once-3"))
+    for i in range(100):  # more pairs passing through: the charted ones stay, quiet as they are now
+        r.event(ts + 2 + i, "people@x.example", f"later-{i}", "automated", (1.0, 0.0), 1)
+    series = r.pair_series("new@x.example", "launch")
+    assert sum(n for _, n, _, _, _ in series) == sent == 100
+    assert max(p for _, _, _, p, _ in series) == 3
+    root = dom(r.render({"events": 1, "processed": 1, "duplicates": 0, "rejected": {}}))
+    notes = {p.attrs["data-template"]: p.find("p", cls="note").text() for p in root.find_all("div", cls="pair-panel")}
+    assert "counted from" not in notes["launch"] and "100 message(s)" in notes["launch"]
+    assert "\u2265 1 message(s)" in notes["once-3"] and "counted from" in notes["once-3"]
+    assert len(r._pairs) <= 2 * 4 + 2  # bounded: twice max_pairs, plus the charted ones
+
+
+def test_a_persons_account_is_charted_for_alerts_without_template():
+    """recipient_novelty names no template: the account's mail sent as a person is charted."""
+    r = ReplayReport()
+    for i in range(30):
+        r.event(T0 + 60 * i, "bob@x.example", f"h:{i % 3}", "human", (1.0, 0.5), 1 + (i == 29) * 7)
+    r.alert(_alert("recipient_novelty", "warning", T0 + 60 * 29, sender="bob@x.example", template=None))
+    root = dom(r.render({"events": 30, "processed": 30, "duplicates": 0, "rejected": {}}))
+    panel = root.find("div", cls="pair-panel")
+    assert (panel.attrs["data-sender"], panel.attrs["data-template"]) == ("bob@x.example", "")
+    assert "mail sent as a person" in panel.find("p", cls="note").text()
+    assert panel.find("svg").find_all("path", cls="bars") and not panel.find_all("path", cls="baseline")
+    series = r.pair_series("bob@x.example", None)
+    assert sum(n for _, n, _, _, _ in series) == 30 and max(p for _, _, _, p, _ in series) == 8
+
+
 # -- in the real browser ------------------------------------------------------------------------
 
 
+#: how chromium's log (``--enable-logging=stderr --v=0``) shows what a page writes to its console:
+#: ``[...:INFO:CONSOLE:1] "Uncaught ReferenceError: ...", source: file:///... (1)`` (older releases
+#: wrote ``INFO:CONSOLE(1)``); test_chromium_logs_console_messages_where_the_tests_look checks it
+_CONSOLE = re.compile(r":CONSOLE[:(]|Uncaught ")
+
+
+def console_messages(proc: subprocess.CompletedProcess) -> list[str]:
+    """The page's console messages (errors, warnings, logs, uncaught exceptions) in chromium's log."""
+    return [line for line in proc.stderr.decode("utf-8", "replace").splitlines() if _CONSOLE.search(line)]
+
+
 def chromium(*args: str, timeout: float = 180) -> subprocess.CompletedProcess:
-    """Run Debian's headless chromium (fails, never skips, when it is not installed)."""
+    """Run Debian's headless chromium (fails, never skips, when it is not installed), logging the
+    page's console messages to standard error (:func:`console_messages`)."""
     exe = shutil.which("chromium")
     if exe is None:
         pytest.fail("chromium is not installed: run `make servers` (scripts/install-servers.sh installs "
                     "Debian's chromium package, as `make test` does)")
     with tempfile.TemporaryDirectory(prefix="mailflow-chromium-") as profile:
         cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--hide-scrollbars",
-               "--disable-extensions", f"--user-data-dir={profile}", *args]
+               "--disable-extensions", "--enable-logging=stderr", "--v=0", f"--user-data-dir={profile}", *args]
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
         try:
             out, err = proc.communicate(timeout=timeout)
@@ -534,16 +872,30 @@ def png_pixels(data: bytes) -> tuple[int, int, int, list[bytes]]:
 @pytest.fixture(scope="module")
 def rendered_report(tmp_path_factory):
     d = tmp_path_factory.mktemp("report")
-    page, alerts, _ = build(crafted_events())
+    evs = sorted(crafted_events() + spike_events(), key=lambda e: (e["ts"], e["event_id"]))
+    page, alerts, _ = build(evs)
     path = d / "report.html"
     path.write_text(page, encoding="utf-8")
-    return path, alerts
+    return path, alerts, evs
+
+
+def test_chromium_logs_console_messages_where_the_tests_look(tmp_path):
+    """The check that the report writes nothing to the browser's console sees a page that does."""
+    bad = tmp_path / "bad.html"
+    bad.write_text("<!DOCTYPE html><html><body><p>x</p><script>console.error('report-check-error');"
+                   "no_such_function();</script></body></html>", encoding="utf-8")
+    proc = chromium("--dump-dom", bad.as_uri())
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-2000:]
+    found = console_messages(proc)
+    assert any("report-check-error" in m for m in found), proc.stderr.decode(errors="replace")[-3000:]
+    assert any("Uncaught ReferenceError" in m and "no_such_function" in m for m in found), found
 
 
 def test_chromium_renders_the_charts_and_markers(rendered_report):
-    path, alerts = rendered_report
+    path, alerts, evs = rendered_report
     proc = chromium("--dump-dom", path.as_uri())
     assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-2000:]
+    assert console_messages(proc) == []  # no error, warning or message of any kind in the console
     root = dom(proc.stdout.decode("utf-8"))
     assert root.find("h1").text() == "mailflow replay report"
     svgs = {s.attrs.get("id") for s in root.find_all("svg")}
@@ -553,21 +905,40 @@ def test_chromium_renders_the_charts_and_markers(rendered_report):
         assert len(root.find("svg", id=svg_id).find_all("g", cls="alert-marker")) == len(alerts)
     assert len(alert_rows(root)) == len(alerts)
     assert root.find_all("script") == []  # the browser built no script element out of the user data
+    # one panel per alerting (sender, template) pair, in the order of their first alert: the volume
+    # against the baseline line, and the fan-out chart under it
+    pairs = list(dict.fromkeys((a["sender"], a["template"]) for a in alerts))
+    panels = root.find_all("div", cls="pair-panel")
+    assert [(p.attrs["data-sender"], p.attrs["data-template"]) for p in panels] == pairs
+    assert len(pairs) == 3
+    for i, p in enumerate(panels, 1):
+        volume, fanout = p.find_all("svg")
+        assert volume.attrs["id"] == f"pair-{i}" and fanout.attrs["id"] == f"pair-{i}-fanout"
+        # a baseline step in every 15-minute bucket the pair sent in
+        sent_in = {int(e["ts"] // 900) for e in evs if (e["sender"], e.get("template_id")) == pairs[i - 1]}
+        assert volume.find_all("path", cls="bars") and len(steps(volume.find("path", cls="baseline"))) == len(sent_in)
+        assert "fanout" in fanout.attrs["class"].split() and fanout.find_all("path", cls="fanout-max")
+        assert len(volume.find_all("g", cls="alert-marker")) == sum(
+            (a["sender"], a["template"]) == pairs[i - 1] for a in alerts)
+    rows = table_rows(root, "episodes")
+    assert len(rows) == len(expected_episodes(alerts)) == 7 < len(alerts)
 
 
 def test_chromium_screenshot_shows_the_bars_and_markers(rendered_report, tmp_path):
-    path, _ = rendered_report
+    path = rendered_report[0]
     shot = tmp_path / "shot.png"
-    proc = chromium(f"--screenshot={shot}", "--window-size=1280,2400", path.as_uri())
+    proc = chromium(f"--screenshot={shot}", "--window-size=1280,4000", path.as_uri())
     assert proc.returncode == 0 and shot.exists(), proc.stderr.decode(errors="replace")[-2000:]
+    assert console_messages(proc) == []
     w, h, bpp, rows = png_pixels(shot.read_bytes())
-    assert (w, h) == (1280, 2400)
+    assert (w, h) == (1280, 4000)
 
     def near(px, rgb, tol=14):
         return all(abs(px[k] - rgb[k]) <= tol for k in range(3))
 
     colours = {"automated bars": (0x3B, 0x6E, 0xA8), "human bars": (0xE0, 0x7B, 0x22),
-               "critical markers": (0xD9, 0x2D, 0x20), "warning markers": (0xF2, 0xB1, 0x34)}
+               "critical markers": (0xD9, 0x2D, 0x20), "warning markers": (0xF2, 0xB1, 0x34),
+               "baseline line": (0x6F, 0x42, 0xC1), "fan-out bars": (0x2A, 0x9D, 0x8F)}
     found = dict.fromkeys(colours, 0)
     bar_columns = set()
     non_white = 0
@@ -585,6 +956,8 @@ def test_chromium_screenshot_shows_the_bars_and_markers(rendered_report, tmp_pat
     assert found["human bars"] >= 100, found
     assert found["critical markers"] >= 100, found
     assert found["warning markers"] >= 30, found
+    assert found["baseline line"] >= 1500, found  # the line across the digest's chart, 2.5 units thick
+    assert found["fan-out bars"] >= 1500, found
     assert non_white >= 0.04 * w * h, non_white
     # bars all along the time axis (not only the legend's swatch): across most of the page's width
     assert len(bar_columns) >= 400 and max(bar_columns) - min(bar_columns) >= 700, sorted(bar_columns)[::50]
