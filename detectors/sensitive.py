@@ -1384,13 +1384,15 @@ _MENTION_GUARDS["id_document"] = _MENTION_GUARDS["_document"]
 _MENTION_GUARDS["drivers_licence"] = _MENTION_GUARDS["_document"]
 
 _CODE_NOUN = re.compile(r"code|otp|tan|codigo|codice|codici")
-# "the link below", "über den folgenden Link": where to enter it, not a code given.
+# "the link below", "über den folgenden Link", "on the following page": where to enter it, not a code given.
 _LINK_PLACE = re.compile(
-    r"\b(?:link|lien|enlace|collegamento|ligacao|hyperlink|url)\s+(?:below|above|ci-dessous|ci-dessus|unten|abaixo"
+    r"\b(?:link|lien|enlace|collegamento|ligacao|hyperlink|url|page|pagina|seite|webseite|website|site|sitio|sito"
+    r"|webpagina)\s+(?:below|above|ci-dessous|ci-dessus|unten|abaixo"
     r"|suivante?|siguiente|seguente|volgende|seguinte|following"
     r"|qui\s+sotto|a\s+continuacion|hieronder|sotto)\b"
     r"|\b(?:following|folgende[nmrs]?|siguiente|seguente|volgende|seguinte|suivante?|onderstaande)\s+"
-    r"(?:link|lien|enlace|collegamento|ligacao|hyperlink|url)\b"
+    r"(?:link|lien|enlace|collegamento|ligacao|hyperlink|url|page|pagina|seite|webseite|website|site|sitio|sito"
+    r"|webpagina)\b"
 )
 
 # The reader's own need, not a request: "Sie benötigen Ihren Ausweis", "u heeft
@@ -1938,6 +1940,7 @@ _CLAUSE_WORDS = _CONDITIONAL_WORDS | _BUT_WORDS
 _CONSEQUENCE_WORDS = frozenset(b"""
     otherwise else sonst ansonsten andernfalls anders sinon autrement sans faute altrimenti senno contrario
     senao zoniet zo without ohne sin senza zonder sem
+    avoid um eviter evitar evitare voorkomen pour afin para per om
 """.split())
 _CONSEQUENCE = re.compile(
     r"\b(?:otherwise|or\s+else|sonst|ansonsten|andernfalls|anders|sinon|autrement|sans\s+quoi|faute\s+de\s+quoi"
@@ -1946,7 +1949,12 @@ _CONSEQUENCE = re.compile(
     r"|sans\s+(?:cela|ceci|ces|eux|lui|elle|elles|ce\s+document|ces\s+documents)"
     r"|sin\s+(?:ella|el|ellos|ellas|esto|eso|estos|estas|esos|esas|los|las)"
     r"|senza\s+(?:di\s+)?(?:esso|essa|essi|esse|questo|questa|questi|queste|cio|lui|lei|loro)"
-    r"|zonder\s+(?:dit|deze|die|dat|het|hem|ze)|sem\s+(?:ele|ela|eles|elas|isso|isto|estes|estas|esses|essas))"
+    r"|zonder\s+(?:dit|deze|die|dat|het|hem|ze)|sem\s+(?:ele|ela|eles|elas|isso|isto|estes|estas|esses|essas)"
+    # a purpose after the request, negated: "..., um keine Nachrichten zu verlieren", "to avoid losing
+    # your messages", "pour éviter / pour ne pas ...", "para evitar / para no ...", "per evitare", "om te voorkomen"
+    r"|(?:so\s+as|in\s+order)\s+not\s+to|to\s+avoid|um\s+(?:\w+\s+){0,4}?(?:keine?[nmrs]?|nicht)\s+(?:\w+\s+){0,4}?zu"
+    rf"|(?:pour|afin\s+d{_AP}?)\s*(?:eviter|ne\s+pas|n{_AP}\s*\w+\s+pas)|para\s+(?:evitar|no|nao)|per\s+(?:evitare|non)"
+    r"|om\s+(?:\w+\s+){0,4}?(?:geen|niet)\s+(?:\w+\s+){0,4}?te|om\s+(?:\w+\s+){0,4}?te\s+voorkomen)"
     r"\b[^.;!?\n]*"
 )
 
@@ -2546,8 +2554,31 @@ def _rescuable(t: str, cats: list[str]) -> list[str]:
         return []
     if "card_number" in cats and (_CARD_BY_ITS_DIGITS.search(t) is not None
                                   or _ACCOUNT_BY_ITS_DIGITS.search(t) is not None):
-        return [c for c in cats if c != "card_number"]
+        cats = [c for c in cats if c != "card_number"]
+    if cats and _OWN_WORDS.intersection(_words(t)):
+        cats = _not_only_own(t, cats)
     return cats
+
+
+# The writer's own possessive ("my", "mon", "meine", "mi", "il mio", "mijn", "o meu"): a
+# category the text names only as the writer's own ("J'ai enfin refait mon permis de
+# conduire", "Das Finanzamt hat mir meine Steuernummer zugeteilt") is not asked for.
+_OWN_WORDS = frozenset(b"my mon ma mes mein meine meinen meinem meiner meines mi mis mio mia miei mie mijn meu meus minha minhas".split())
+_MY_BEFORE = re.compile(
+    r"\b(?:my|mon|ma|mes|mein(?:e[mnrs]?)?|mis?|(?:il\s+|la\s+|i\s+|le\s+)?(?:mio|mia|miei|mie)|mijn"
+    r"|(?:o\s+|a\s+|os\s+|as\s+)?(?:meus?|minhas?))\s+(?:[\w'-]+\s+){0,2}$"
+)
+
+
+def _not_only_own(t: str, cats: list[str]) -> list[str]:
+    """``cats`` without the categories whose every noun in ``t`` follows the writer's own
+    possessive (:data:`_MY_BEFORE`), so the scorer adds none of them."""
+    own: dict[str, bool] = {}
+    for s, _, cat in _noun_spans(t):
+        if cat in cats:
+            mine = _MY_BEFORE.search(t[max(0, s - 40):s]) is not None
+            own[cat] = own.get(cat, True) and mine
+    return [c for c in cats if not own.get(c, False)]
 
 
 #: Kinds of rule veto the scorer may not overrule by adding the category: the

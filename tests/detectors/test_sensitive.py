@@ -2758,3 +2758,59 @@ def test_the_social_security_institution_is_not_the_readers_number(text):
 ])
 def test_the_social_security_number_is_still_asked_for(text):
     assert find_requests(text) == {"national_id"}
+
+
+@pytest.mark.parametrize("text", [
+    "Final step: enter the 6-digit code we sent you by SMS on the following page to approve the transfer: "
+    "http://approve-transfer.example",
+    "Dernière étape : saisissez le code reçu par SMS sur la page suivante pour valider le virement : "
+    "http://validation-virement.example",
+    "Letzter Schritt: Geben Sie die per SMS erhaltene mTAN auf der folgenden Seite ein: http://freigabe.example",
+    "Último paso: introduzca el código SMS que ha recibido en la siguiente página: http://autorizar.example",
+])
+def test_a_code_to_enter_on_the_following_page_is_asked_for(text):
+    """"the following page" is where to enter it (like "the link below"), not a code given."""
+    assert find_requests(text) == {"password"}
+
+
+@pytest.mark.parametrize("text", [
+    "Your code is 482913. Enter it on the following page to sign in.",
+    "Enter the following code on the sign-in page: 482913",
+    "Ihr Code lautet 482913. Geben Sie ihn auf der folgenden Seite ein.",
+])
+def test_a_code_the_sender_gives_stays_a_notice(text):
+    assert find_requests(text) == frozenset()
+
+
+@pytest.mark.parametrize("text, cats", [
+    ("Ihr Postfach ist voll. Bestätigen Sie hier Ihr E-Mail-Passwort, um keine Nachrichten zu verlieren: "
+     "http://webmail-check.example", {"password"}),
+    ("Envoyez-nous votre RIB pour ne pas retarder le remboursement.", {"bank_account"}),
+    ("Stuur uw IBAN om geen vertraging op te lopen.", {"bank_account"}),
+    ("Please confirm your password at http://mail-check.example so as not to lose your messages.", {"password"}),
+])
+def test_a_negated_purpose_after_the_request_is_no_negation_of_it(text, cats):
+    assert find_requests(text) == cats
+
+
+@pytest.mark.parametrize("text", [
+    "Never send your password by email, to avoid fraud.",
+    "Bitte senden Sie uns Ihr Passwort niemals per E-Mail, um Betrug zu vermeiden.",
+    "Ne communiquez jamais votre code, pour éviter toute fraude.",
+])
+def test_a_negated_request_with_a_purpose_stays_negated(text):
+    assert find_requests(text) == frozenset()
+
+
+@pytest.mark.parametrize("own, asked", [
+    ("J'ai enfin refait mon permis de conduire, la photo est encore pire.",
+     "Envoie-moi ton permis de conduire, la photo suffit."),
+    ("Das Finanzamt hat mir endlich meine Steuernummer zugeteilt.",
+     "Das Finanzamt braucht endlich deine Steuernummer."),
+    ("Finally renewed my driving licence, the photo is even worse lol",
+     "Finally: your driving licence, the photo please lol"),
+])
+def test_the_writers_own_document_is_not_rescued(own, asked):
+    """The scorer adds no category the text names only as the writer's own ("my", "mon", "meine")."""
+    assert sensitive_module._find_requests(own, _eager()) == frozenset()
+    assert sensitive_module._find_requests(asked, _eager())
