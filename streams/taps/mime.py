@@ -2,7 +2,9 @@
 
 Pure and synchronous: no SMTP, no Kafka, so it is unit-testable on bytes
 (``tests/taps/test_mime.py``). :func:`message_to_event` parses with the standard
-library ``email`` package (``policy=email.policy.default``) and returns the event as
+library ``email`` package (``policy=email.policy.default``: every header is read as it
+reads it, with its leniency; its header objects are built only for the values that need
+its RFC 5322 parser, see ``_FastMessage``) and returns the event as
 a JSON-ready dict, or raises :class:`MalformedMessage` with a reason from
 :data:`TAP_REJECT_REASONS` (the tap then writes the message to the dead-letter topic).
 
@@ -49,9 +51,12 @@ import quopri
 import re
 import time
 from dataclasses import dataclass, field
+from email import _encoded_words as _ew  # policy.default's RFC 2047 decoder
+from email import headerregistry as _hr
 from email import policy as _policy
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
+from email.utils import format_datetime as _format_datetime
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any, Iterable, Sequence
 
@@ -637,6 +642,348 @@ def digest_id(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()[:32]
 
 
+# ------------------------------------------------------------------- fast header access
+# policy.default builds a header object (through its header registry and the RFC 5322
+# parser of email._header_value_parser) on every msg.get(); that is most of the CPU a
+# message costs. The messages the tap parses itself are parsed with compat32 into
+# _FastMessage, whose get()/get_all() give what policy.default's would -- the same
+# str(), and the attributes this module and email.message use (addresses, datetime,
+# content_type, params, content_disposition) -- computed directly for the plain values
+# nearly every header has, and by policy.default's own header_fetch_parse for any other
+# value (encoded words in odd places, comments, quoted pairs, 8-bit bytes, RFC 2231
+# parameters, malformed syntax ...), so that the lenient behaviour, the decoded text and
+# even the exceptions are those of policy.default. The parser itself reads
+# Content-Type/-Transfer-Encoding through get(), so the MIME tree is the same too.
+_DEFAULT = _policy.default
+_REGISTRY = _DEFAULT.header_factory
+_pd_fetch = _DEFAULT.header_fetch_parse  # (name, stored value) -> policy.default's header object
+
+_KINDS: dict[str, str] = {}
+
+
+def _kind(name: str) -> str:
+    """The header class policy.default uses for ``name``, as a short tag."""
+    lname = name.lower()
+    kind = _KINDS.get(lname)
+    if kind is None:
+        cls = _REGISTRY.registry.get(lname, _REGISTRY.default_class)
+        if issubclass(cls, _hr.UnstructuredHeader):
+            kind = "u"
+        elif issubclass(cls, _hr.AddressHeader):
+            kind = "addr"
+        elif issubclass(cls, _hr.DateHeader):
+            kind = "date"
+        elif cls is _hr.ContentTypeHeader:
+            kind = "ct"
+        elif cls is _hr.ContentDispositionHeader:
+            kind = "cd"
+        elif cls is _hr.ContentTransferEncodingHeader:
+            kind = "cte"
+        elif cls is _hr.MessageIDHeader:
+            kind = "id"
+        else:
+            kind = "other"
+        if len(_KINDS) < 4096:
+            _KINDS[lname] = kind
+    return kind
+
+
+def _unfold(value: str) -> str:
+    """As policy.default's header_fetch_parse: every CR and LF removed."""
+    if "\n" in value or "\r" in value:
+        return value.replace("\r", "").replace("\n", "")
+    return value
+
+
+def _sanitize(text: str) -> str:
+    """As email.utils._sanitize: surrogate-escaped bytes decoded as UTF-8 (else U+FFFD)."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _no_surrogates(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+# RFC 2047 encoded words in unstructured text: only the shape whose parse by policy.default
+# is plain (every whitespace-delimited word either holds no "=?" or is exactly one encoded word)
+_PRINTABLE = re.compile(r"[\t\x20-\x7e]*")
+_WSP_SPLIT = re.compile(r"([ \t]+)")
+_EW_WORD = re.compile(r"=\?[^?\s*]+\?[bBqQ]\?(?!=(?![0-9A-Fa-f]{2}))[^?\s]*\?=")
+
+
+def _ew_text(u: str) -> str | None:
+    """policy.default's text of the unfolded unstructured value ``u`` with encoded words
+    (email._header_value_parser.get_unstructured), or None for a shape it parses otherwise."""
+    if _PRINTABLE.fullmatch(u) is None:
+        return None
+    out: list[str] = []
+    last = before_ws = ""
+    for i, piece in enumerate(_WSP_SPLIT.split(u)):
+        if i % 2:
+            out.append(piece)
+            before_ws, last = last, "ws"
+            continue
+        if not piece:
+            continue
+        if "=?" in piece:
+            if _EW_WORD.fullmatch(piece) is None:
+                return None
+            try:
+                text = _ew.decode(piece)[0]
+            except (ValueError, KeyError):  # policy.default then keeps the word as it is
+                pass
+            else:
+                if last == "ws" and before_ws == "ew":  # whitespace between encoded words goes
+                    out[-1] = ""
+                out.append(text)
+                last = "ew"
+                continue
+        out.append(piece)
+        last = "vt"
+    text = "".join(out)
+    return text if _no_surrogates(text) else None
+
+
+# addresses: a list of plain mailboxes -- a dot-atom addr-spec, bare or in angle brackets after
+# a display name of atoms and quoted strings (no quoted pairs) with whitespace or dots between
+# them (a name that starts or ends with a dot makes policy.default's parser raise: not plain).
+# No possessive quantifiers around capturing groups (3.11's re can fail on them with a
+# SystemError); the words are atomic, so no input backtracks more than linearly.
+_ATEXT = r"A-Za-z0-9!#$%&'*+/=?^_`{|}~-"
+_DOT_ATOM = rf"[{_ATEXT}]+(?:\.[{_ATEXT}]+)*"
+_QTEXT = r"[\x20\x21\x23-\x5b\x5d-\x7e]"
+_WORD = rf'(?>[{_ATEXT}]+|"{_QTEXT}*")'
+_MAILBOX = re.compile(
+    rf"[ \t]*(?:({_DOT_ATOM}@{_DOT_ATOM})|(?:{_WORD}(?:[ \t]*(?:\.[ \t]*)*{_WORD})*[ \t]*)?"
+    rf"<({_DOT_ATOM}@{_DOT_ATOM})>)[ \t]*(?:(,)|\Z)")
+_BLANK = re.compile(r"[ \t]*")
+
+
+def _plain_addr_specs(value: str) -> list[str] | None:
+    """The addr-specs of a plain address list (what policy.default's ``addresses`` give),
+    or None when the value is not one."""
+    if "=?" in value or not value.isascii():
+        return None
+    u = _unfold(value)
+    if _BLANK.fullmatch(u):
+        return []
+    specs: list[str] = []
+    pos = 0
+    while True:
+        m = _MAILBOX.match(u, pos)
+        if m is None:
+            return None
+        specs.append(m.group(1) or m.group(2))
+        if m.group(3) is None:
+            return specs
+        pos = m.end()
+
+
+# MIME headers: a token (type/subtype), then parameters ``; name=token`` or ``; name="text"``
+_WS = r"[ \t\r\n]*"
+_TOKEN = r"[A-Za-z0-9!#$%&'*+.^_`{|}~-]+"
+_ATTR = r"[A-Za-z0-9!#$&+.^_`{|}~-]+"
+_PARAM_RE = re.compile(rf";{_WS}({_ATTR}){_WS}={_WS}(?:({_ATTR})|\"({_QTEXT}*)\"){_WS}")
+_PARAMS = rf"((?:;{_WS}{_ATTR}{_WS}={_WS}(?:{_ATTR}|\"{_QTEXT}*\"){_WS})*)(?:;{_WS})?"
+_CT_RE = re.compile(rf"{_WS}({_TOKEN})/({_TOKEN}){_WS}{_PARAMS}")
+_CD_RE = re.compile(rf"{_WS}({_TOKEN}){_WS}{_PARAMS}")
+_CTE_RE = re.compile(rf"{_WS}(?:{_TOKEN})?{_WS}")
+_MSGID_RE = re.compile(rf"{_WS}<{_DOT_ATOM}@{_DOT_ATOM}>{_WS}")
+
+
+def _plain_params(text: str) -> list[tuple[str, str]] | None:
+    """The parameters (name as written, value) of plain syntax; None on a repeated name (which
+    policy.default resolves its own way)."""
+    params: list[tuple[str, str]] = []
+    seen = set()
+    for m in _PARAM_RE.finditer(text):
+        name = m.group(1)
+        if name.lower() in seen:
+            return None
+        seen.add(name.lower())
+        v = m.group(2)
+        params.append((name, v if v is not None else m.group(3)))
+    return params
+
+
+def _mime_value(value: str, params: list[tuple[str, str]]) -> "_MimeValue":
+    """policy.default's text of a plain Content-Type/-Disposition: as written up to the first
+    ``;``, then each parameter as ``name="value"`` (MimeParameters.__str__)."""
+    u = _unfold(value)
+    i = u.find(";")
+    if i >= 0:
+        u = u[: i + 1]
+        if params:
+            u += " " + "; ".join(f'{n}="{v}"' if v else n for n, v in params)
+    v = _MimeValue(u)
+    v.params = {n.lower(): val for n, val in params}
+    return v
+
+
+class _Spec:
+    __slots__ = ("addr_spec",)
+
+    def __init__(self, addr_spec: str) -> None:
+        self.addr_spec = addr_spec
+
+
+class _AddressValue:
+    """policy.default's AddressHeader of a plain address list: ``addresses`` (their
+    ``addr_spec``) at once; anything else (``str()``, display names) from the real header,
+    built when asked for (a plain list is one it builds without error)."""
+
+    __slots__ = ("addresses", "_name", "_value", "_real")
+
+    def __init__(self, name: str, value: str, specs: list[str]) -> None:
+        self.addresses = tuple(_Spec(s) for s in specs)
+        self._name, self._value, self._real = name, value, None
+
+    def _header(self):
+        if self._real is None:
+            self._real = _pd_fetch(self._name, self._value)
+        return self._real
+
+    def __str__(self) -> str:
+        return str(self._header())
+
+    def __getattr__(self, attr: str):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return getattr(self._header(), attr)
+
+
+class _DateValue(str):
+    """policy.default's DateHeader: the normalised date (or the text it could not parse), ``datetime``."""
+
+    datetime: Any
+
+
+class _MimeValue(str):
+    """policy.default's Content-Type / Content-Disposition header of plain syntax."""
+
+    params: dict[str, str]
+    maintype: str
+    subtype: str
+    content_type: str
+    content_disposition: str
+
+
+def _fetch(name: str, value: str) -> Any:
+    """What policy.default's ``msg.get()`` returns for the stored header ``(name, value)``."""
+    kind = _kind(name)
+    if kind == "u":
+        if "=?" not in value:
+            u = _unfold(value)
+            return u if u.isascii() else _sanitize(u)
+        if value.isascii():
+            text = _ew_text(_unfold(value))
+            if text is not None:
+                return text
+    elif value.isascii():
+        if kind == "addr":
+            specs = _plain_addr_specs(value)
+            if specs is not None:
+                return _AddressValue(name, value, specs)
+        elif kind == "ct":
+            m = _CT_RE.fullmatch(value) if "=?" not in value else None
+            if m is not None:
+                params = _plain_params(m.group(3))
+                if params is not None:
+                    v = _mime_value(value, params)
+                    v.maintype, v.subtype = m.group(1).lower(), m.group(2).lower()
+                    v.content_type = v.maintype + "/" + v.subtype
+                    return v
+        elif kind == "cte":
+            if _CTE_RE.fullmatch(value):
+                return _unfold(value)
+        elif kind == "id":
+            if _MSGID_RE.fullmatch(value):
+                return _unfold(value)
+        elif kind == "date":
+            u = _unfold(value)
+            dt = None
+            if u:
+                try:
+                    dt = parsedate_to_datetime(u)
+                except ValueError:
+                    pass
+                except Exception:  # policy.default raises it: let it
+                    return _pd_fetch(name, value)
+            d = _DateValue(_format_datetime(dt) if dt is not None else u)
+            d.datetime = dt
+            return d
+        elif kind == "cd":
+            m = _CD_RE.fullmatch(value) if "=?" not in value else None
+            if m is not None:
+                params = _plain_params(m.group(2))
+                if params is not None:
+                    v = _mime_value(value, params)
+                    v.content_disposition = m.group(1).lower()
+                    return v
+    return _pd_fetch(name, value)
+
+
+class _FastMessage(Message):
+    """A message parsed with compat32 whose ``get``/``get_all`` answer as policy.default's.
+
+    Headers are looked up in an index by lowercased name, and each header's value is built
+    once (policy.default builds a new, equal object on every access); the index is rebuilt
+    when the header list changes (through the Message API).
+    """
+
+    _index: dict[str, list[tuple[str, str]]] | None = None
+    _index_key: tuple[int, int] = (0, -1)
+    _values: dict[tuple[str, str], Any]
+
+    def _find(self, name: str) -> list[tuple[str, str]] | None:
+        headers = self._headers
+        key = (id(headers), len(headers))
+        index = self._index
+        if index is None or key != self._index_key:
+            index = {}
+            for item in headers:
+                index.setdefault(item[0].lower(), []).append(item)
+            self._index, self._index_key, self._values = index, key, {}
+        return index.get(name.lower())
+
+    def _value(self, item: tuple[str, str]) -> Any:
+        values = self._values
+        v = values.get(item, values)
+        if v is values:
+            v = values[item] = _fetch(*item)
+        return v
+
+    def get(self, name, failobj=None):
+        found = self._find(name)
+        return self._value(found[0]) if found else failobj
+
+    def get_all(self, name, failobj=None):
+        found = self._find(name)
+        return [self._value(item) for item in found] if found else failobj
+
+    def replace_header(self, _name, _value):
+        self._index = None
+        super().replace_header(_name, _value)
+
+
+def _parse_fast(data: bytes) -> Message:
+    """:func:`parse_message`, with compat32 into :class:`_FastMessage` (the same tree, headers
+    read as policy.default reads them)."""
+    if not data or not data.strip():
+        raise MalformedMessage("unparsable", "empty message")
+    try:
+        msg = BytesParser(_FastMessage, policy=_policy.compat32).parsebytes(data)
+    except Exception as exc:  # the parser is lenient; anything raised is a broken message
+        raise MalformedMessage("unparsable", f"email parser: {type(exc).__name__}") from None
+    if not msg.keys():
+        raise MalformedMessage("unparsable", "no header fields")
+    return msg
+
+
 def parse_message(data: bytes) -> EmailMessage:
     """``data`` parsed with ``policy=email.policy.default``; :class:`MalformedMessage`
     (``unparsable``) when there is no header block at all."""
@@ -668,7 +1015,7 @@ def message_to_event(
     """
     arrival = time.time() if arrival is None else arrival
     if msg is None:
-        msg = parse_message(skeleton(data))
+        msg = _parse_fast(skeleton(data))
     if data and msg.get(JOURNAL_REPORT_HEADER) is not None:
         return _journal_report_event(data, msg, options, arrival)
 
@@ -848,7 +1195,7 @@ def _journal_report_event(data: bytes, msg: Message, options: MimeOptions, arriv
                                                      "message attached as message/rfc822")
     fields = _report_fields(report_text or "")
     sender = (fields.get("sender") or [None])[0]
-    inner = parse_message(skeleton(original))
+    inner = _parse_fast(skeleton(original))
     if inner.get(JOURNAL_REPORT_HEADER) is not None:
         raise MalformedMessage("bad_journal_report", "a journal report inside a journal report")
     # the report's recipients, as an envelope that keeps the original recipients: those the
