@@ -121,13 +121,15 @@ class FanOut(AnomalyDetector):
             u = float(u)
             if not math.isfinite(u):
                 return
-        if self._n == 0:
-            self._mean = u
-        else:
+        n = self._n
+        if n:
+            a = self.alpha
             d = u - self._mean
-            self._mean += self.alpha * d
-            self._var = (1 - self.alpha) * (self._var + self.alpha * d * d)
-        self._n += 1
+            self._mean += a * d
+            self._var = (1 - a) * (self._var + a * d * d)
+        else:
+            self._mean = u
+        self._n = n + 1
 
     def threshold(self, automated: bool = True) -> float:
         floor = self.min_unrelated if automated else self.min_unrelated_human

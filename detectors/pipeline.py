@@ -31,6 +31,9 @@ _TAIL = 40  # bytes at the end of a body (digits left out) that confirm a cached
 _SUBJECT_CACHE = 100_000  # (sender, normalised subject) entries of the template-key cache
 _SENDER_CACHE = 100_000  # senders in the own-domain cache
 _CONTENTS = 16  # content keys (derived template keys) remembered per template, with their verdicts
+#: ``{"unrelated": n}`` for the common small counts, built once (the fan-out detector's
+#: ``learn_one`` reads its input and keeps nothing of it)
+_UNRELATED = tuple({"unrelated": n} for n in range(8))
 _URL_HOST = re.compile(r"https?://([^/\s:?#>\"')]+)", re.IGNORECASE)
 
 
@@ -173,20 +176,23 @@ class Outcome:
                 f"template={self.template!r}, kind={self.kind!r}, scores={self.scores!r})")
 
 
-class _Message:
-    """What :meth:`Sentinel.process` found out about one event so far, handed from step to step.
+class _Message(Outcome):
+    """What :meth:`Sentinel.process` found out about one event so far, handed from step to
+    step; it is the :class:`Outcome` that ``process`` returns (one object per event, no copy).
 
-    The steps set: ``event``, ``st``, ``ts``, ``scores``, ``reset`` (:meth:`Sentinel._dedup`);
-    ``kind``, ``automated``, ``template``, ``content``, ``t``, ``bucket`` (``_key``; ``_kind``
-    when the kind is learned); ``late``, ``count``, ``total`` (``_bucket``); ``own``, ``visible``, ``external``, ``unrelated``,
-    ``loop_key`` (``_recipients``); the detectors ``cats``, ``standing``, ``repeats``,
-    ``volume`` and ``triggers`` (``_dedup`` sets the defaults of those only some messages
-    set: slots read faster than class attributes looked up through an instance).
+    The steps set: ``event``, ``st``, ``ts``, and the outcome's ``alerts``, ``ended``,
+    ``duplicate``, ``scores``, ``reset`` and ``late`` (:meth:`Sentinel._dedup`); ``kind``,
+    ``automated``, ``template``, ``content``, ``t``, ``bucket`` (``_key``; ``_kind`` when the
+    kind is learned); ``late``, ``count``, ``total`` (``_bucket``); ``own``, ``visible``,
+    ``external``, ``unrelated``, ``loop_key`` (``_recipients``); the detectors ``cats``,
+    ``standing``, ``repeats``, ``volume`` and ``triggers`` (``_dedup`` sets the defaults of
+    those only some messages set: slots read faster than class attributes looked up through
+    an instance).
     """
 
-    __slots__ = ("event", "st", "ts", "reset", "kind", "automated", "template", "content", "t", "bucket", "late",
-                 "count", "total", "own", "visible", "external", "unrelated", "loop_key", "cats", "standing",
-                 "repeats", "volume", "scores", "triggers")
+    __slots__ = ("event", "st", "ts", "automated", "content", "t", "bucket", "count", "total", "own", "visible",
+                 "external", "loop_key", "cats", "standing", "repeats", "triggers")
+    __init__ = object.__init__  # the steps set every field (Outcome's defaults are not needed)
 
     def trigger(self, detector: str, score: float, summary: str, evidence: dict) -> None:
         """A detector scored high enough to alert: the rules (:meth:`Sentinel._raise`) decide."""
@@ -423,11 +429,12 @@ class Sentinel:
         ``self._detectors``), the rules (:meth:`_raise`, through the one
         :class:`~detectors.policy.SeverityPolicy`) and the episodes. This runs once
         per message, so it is written for speed: the common case (a known template
-        with a declared sender kind, one recipient, nothing to report) builds one
-        small dict (the fan-out detector's ``learn_one``), skips the steps that have
-        nothing to do for it (the learned sender kind, relayed replies, template
-        novelty or the never-mailed recipients) and calls no detector whose answer is
-        known to be 0.
+        with a declared sender kind, one recipient, nothing to report) allocates the
+        outcome (which is also the record the steps hand on: no copy) and its empty
+        lists and scores, skips the steps that have nothing to do for it (the learned
+        sender kind, the scan of known content, relayed replies, template novelty or
+        the never-mailed recipients) and calls no detector whose answer is known to be
+        0. ``bench/instructions.py`` counts its instructions per event.
         """
         m = self._dedup(event, state, offset)
         if m is None:
@@ -439,7 +446,9 @@ class Sentinel:
         self._recipients(m)
         # the detectors, as in self._detectors (the order their alerts come out); the three
         # that score only some messages run only for those (each checks again itself)
-        self._sensitive_request(m)
+        t = m.t
+        if not m.content or m.content != t.content or t.sensitive:  # else: known content, asks nothing
+            self._sensitive_request(m)
         self._fanout(m)
         if m.unrelated >= 2 and m.event.in_reply_to:
             self._reply_relay(m)
@@ -447,20 +456,15 @@ class Sentinel:
             self._mail_loop(m)
         self._template_spike(m)
         if m.automated:
-            if m.t.novel:
+            if t.novel:
                 self._template_novelty(m)
         else:
             self._recipient_novelty(m)
-        out = Outcome(False, m.template, m.kind, m.scores, m.volume, m.unrelated)
-        if m.late:
-            out.late = True
-        if m.reset:
-            out.reset = True
         if m.triggers:
-            self._raise(m, out)
+            self._raise(m)
         if state.episodes:
-            out.ended = state.episodes.expire(state.sender, m.ts)
-        return out
+            m.ended = state.episodes.expire(state.sender, m.ts)
+        return m
 
     # -- the steps of process() -------------------------------------------------------
     def _dedup(self, event: MailEvent, st: SenderState, offset: tuple[int, int] | None) -> _Message | None:
@@ -494,6 +498,9 @@ class Sentinel:
         m.event = event
         m.st = st
         m.ts = ts
+        m.alerts = []
+        m.ended = []
+        m.duplicate = False
         m.scores = {}
         m.reset = reset
         m.late = False
@@ -506,18 +513,20 @@ class Sentinel:
         tells free text (a person's) from templated mail."""
         event, st = m.event, m.st
         kind_model = st.kind
-        if event.sender_kind:
-            kind_model.declare(event.sender_kind)
+        declared = event.sender_kind
+        if declared and declared != kind_model.declared:
+            kind_model.declare(declared)
         kind = m.kind = kind_model.declared  # once declared, the learned guess is never used
         m.automated = kind == "automated"
         template, m.content = self._template_of(event, st, (kind or kind_model.predict(event.sender)) == "human")
         m.template = template
         templates = st.templates
         t = templates.get(template)
-        bucket = m.bucket = int(m.ts // self._bucket_seconds)
+        ts = m.ts
+        bucket = m.bucket = int(ts // self._bucket_seconds)
         if t is None:
             novel = st.seen_templates.add(template) and st.n_events > 1
-            t = templates[template] = TemplateStats(m.ts, bucket, novel)
+            t = templates[template] = TemplateStats(ts, bucket, novel)
             if len(templates) > self.config.max_templates_per_sender:
                 templates.popitem(last=False)
         else:
@@ -637,7 +646,7 @@ class Sentinel:
                          "visible_recipients": len(m.visible), "usual_unrelated": round(usual, 2),
                          "threshold": round(fanout.threshold(m.automated), 2)},
                     )
-        fanout.learn_one({"unrelated": unrelated})
+        fanout.learn_one(_UNRELATED[unrelated] if unrelated < 8 else {"unrelated": unrelated})
 
     def _reply_relay(self, m: _Message) -> None:
         """A reply with attachments relayed to unrelated customers (rule-based)."""
@@ -794,7 +803,7 @@ class Sentinel:
         return False
 
     # -- the rules and the episodes ---------------------------------------------------
-    def _raise(self, m: _Message, out: Outcome) -> None:
+    def _raise(self, m: _Message) -> None:
         """Scores -> verdicts (the one severity policy) -> episodes -> alerts.
 
         A new episode, or one whose severity rose, raises an alert; its evidence
@@ -815,7 +824,7 @@ class Sentinel:
             if st.episodes.trigger(detector, scope, severity, ts, label):
                 tpl = st.episodes.label(detector, scope)
                 ids = [event.event_id] + [i for i in t.sample if i != event.event_id][: _SAMPLE - 1]
-                out.alerts.append(Alert(
+                m.alerts.append(Alert(
                     detector=detector, severity=severity, sender=event.sender, template=tpl,
                     score=score, summary=summary, ts=ts, evidence=evidence, event_ids=ids,
                 ))

@@ -79,7 +79,7 @@ from detectors.events import parse_event
 from .deadletter import DEFAULT_MAX_BYTES, PRODUCER_MAX_REQUEST_SIZE, DeadLetter, DeadLetterWriter, make_dead_letter
 from .metrics import OTHER
 
-__all__ = ["BatchProcessor", "ProcessorConfig", "Outputs", "Store", "Clock", "WorkerApp", "register_agents",
+__all__ = ["BatchProcessor", "ProcessorConfig", "Outputs", "Store", "Clock", "register_agents",
            "store_put", "INTERNAL_ERROR"]
 
 log = logging.getLogger(__name__)
@@ -916,6 +916,15 @@ def register_agents(
 
     ``input_topic`` is the Faust topic the agent reads, ``table`` the Faust table whose
     recovery triggers :meth:`BatchProcessor.rebuild_async`, ``update_lag`` the lag timer's job."""
+    agent = _register_agent(app, settings, input_topic, proc)
+    _register_timers(app, settings, proc, update_lag)
+    _register_rebalance_hooks(app, input_topic, table, proc)
+    _register_shutdown(app, proc)
+    return agent
+
+
+def _register_agent(app: Any, settings: AgentSettings, input_topic: Any, proc: BatchProcessor) -> Any:
+    """The one agent: batches of the input topic through the batch processor."""
 
     async def sentinel_agent(stream):
         async for events in stream.take_events(settings.batch_size, within=settings.batch_within):
@@ -925,7 +934,11 @@ def register_agents(
             await proc.handle_reliably([ev.message for ev in events])
             proc.flush_states()
 
-    agent = app.agent(input_topic, name="mailflow.sentinel", concurrency=1)(sentinel_agent)
+    return app.agent(input_topic, name="mailflow.sentinel", concurrency=1)(sentinel_agent)
+
+
+def _register_timers(app: Any, settings: AgentSettings, proc: BatchProcessor, update_lag: Callable[[], None]) -> None:
+    """Episode expiry, consumer lag, and the state flush of an idle input."""
 
     async def expire_timer() -> None:
         proc.expire()
@@ -941,6 +954,11 @@ def register_agents(
     app.timer(settings.expire_interval, name="mailflow.expire")(expire_timer)
     app.timer(settings.lag_interval, name="mailflow.lag")(lag_timer)
     app.timer(max(0.1, settings.state_flush_interval / 2), name="mailflow.flush")(flush_timer)
+
+
+def _register_rebalance_hooks(app: Any, input_topic: Any, table: Any, proc: BatchProcessor) -> None:
+    """Revocation, assignment and table recovery: states written before partitions move,
+    what moved away forgotten, open episodes rebuilt once the table is restored."""
 
     async def on_revoked(sender, revoked, **kwargs) -> None:
         topic = input_topic.get_topic_name()
@@ -980,6 +998,10 @@ def register_agents(
 
     table.on_recover(on_table_recovered)
 
+
+def _register_shutdown(app: Any, proc: BatchProcessor) -> None:
+    """The pending states written before the consumer's last commit."""
+
     async def on_shutdown(sender, **kwargs) -> None:
         # the fetcher has stopped; the consumer commits the acked offsets after this: write
         # the pending states first, so a restart neither loses them nor re-reads (and
@@ -990,4 +1012,3 @@ def register_agents(
         log.info("shutdown: wrote %d pending sender states", n)
 
     app.on_before_shutdown.connect(on_shutdown)
-    return agent

@@ -421,6 +421,59 @@ def build_version() -> str:
         return "unknown"
 
 
+#: ``(attribute of Metrics, type, name, documentation, label names)`` of the worker's
+#: counters and gauges (the histograms, with their buckets, are in :class:`Metrics`)
+_DECLARED: tuple[tuple[str, type, str, str, tuple[str, ...]], ...] = (
+    ("events_processed", Counter, "mailflow_events_processed_total",
+     "Events that passed validation and went through the detectors", ()),
+    ("events_rejected", Counter, "mailflow_events_rejected_total",
+     "Events rejected to the dead-letter topic, by reason", ("reason",)),
+    ("alerts", Counter, "mailflow_alerts_total", "Alerts emitted", ("detector", "severity")),
+    ("events_failed", Counter, "mailflow_events_failed_total",
+     "Valid events the detectors failed on (sent to the dead-letter topic with reason internal_error)", ()),
+    ("events_duplicate", Counter, "mailflow_events_duplicate_total",
+     "Re-delivered events (event_id already seen for the sender), skipped", ()),
+    ("events_late", Counter, "mailflow_events_late_total",
+     "Events whose volume bucket had already closed for their template (counted in the current bucket)", ()),
+    ("offset_resets", Counter, "mailflow_offset_resets_total",
+     "Input records at or below a sender's remembered offset whose event_id was never seen "
+     "(the topic was re-created, truncated or reset): processed, not dropped", ()),
+    ("state_restore_failed", Counter, "mailflow_state_restore_failed_total",
+     "Learned-state records refused on restore (unknown version, forged or corrupt); the sender starts fresh", ()),
+    ("dead_letters_truncated", Counter, "mailflow_dead_letters_truncated_total",
+     "Dead letters whose value was larger than the topic allows, stored truncated with size and digest in headers", ()),
+    ("dead_letter_failed", Counter, "mailflow_dead_letter_failed_total",
+     "Dead letters that could not be written after retries (logged; the worker goes on)", ()),
+    ("clock_skew", Counter, "mailflow_events_future_total",
+     "Events dated further ahead of the wall clock than the allowed skew (learned; never advance event-time now)", ()),
+    ("senders_evicted", Counter, "mailflow_senders_evicted_total",
+     "Least recently active senders whose learned state was dropped to keep the sender cap", ()),
+    ("assigned_partitions", Gauge, "mailflow_assigned_partitions",
+     "Partitions of the input topic assigned to this worker", ()),
+    ("rebalances", Counter, "mailflow_rebalances_total",
+     "Consumer-group rebalances this worker took part in, by phase", ("phase",)),
+    ("recovering", Gauge, "mailflow_table_recovering",
+     "1 while the state table is recovered from the changelog after an assignment", ()),
+    ("consumer_lag", Gauge, "mailflow_consumer_lag_messages",
+     "Messages behind the end of each assigned input partition", ("partition",)),
+    ("last_event_ts", Gauge, "mailflow_last_event_timestamp_seconds", "Event time of the last processed event", ()),
+    ("active_alert_gauge", Gauge, "mailflow_active_alert",
+     "Open alert episodes (value = score), the most severe only; removed when the episode ends",
+     ("detector", "severity", "sender", "template")),
+    ("active_alert_info", Gauge, "mailflow_active_alert_info",
+     "The summary of each mailflow_active_alert series (value 1): free text, so no part of that series' identity",
+     ("detector", "severity", "sender", "template", "summary")),
+    ("sender_events", Counter, "mailflow_sender_events_total",
+     "Events per sender (top senders; the rest as sender=\"other\")", ("sender",)),
+    ("sender_unrelated", Gauge, "mailflow_sender_unrelated_recipients",
+     "Recent mean of unrelated external recipients visible to each other per message", ("sender",)),
+    ("template_bucket", Gauge, "mailflow_template_bucket_messages",
+     "Messages of the template in the current bucket", ("sender", "template")),
+    ("template_baseline", Gauge, "mailflow_template_baseline_messages",
+     "Learned expectation for the current bucket", ("sender", "template")),
+)
+
+
 class Metrics:
     """All metrics of one worker process, on ``registry``."""
 
@@ -444,115 +497,18 @@ class Metrics:
         GCCollector(registry=registry)
         Info("mailflow_build", "The running mailflow-sentinel: its version and Python", registry=registry).info(
             {"version": build_version(), "python": platform.python_version()})
-        self.events_processed = Counter(
-            "mailflow_events_processed_total", "Events that passed validation and went through the detectors", registry=registry
-        )
-        self.events_rejected = Counter(
-            "mailflow_events_rejected_total", "Events rejected to the dead-letter topic, by reason", ["reason"], registry=registry
-        )
-        self.alerts = Counter("mailflow_alerts_total", "Alerts emitted", ["detector", "severity"], registry=registry)
-        self.events_failed = Counter(
-            "mailflow_events_failed_total",
-            "Valid events the detectors failed on (sent to the dead-letter topic with reason internal_error)",
-            registry=registry,
-        )
-        self.events_duplicate = Counter(
-            "mailflow_events_duplicate_total", "Re-delivered events (event_id already seen for the sender), skipped", registry=registry
-        )
-        self.events_late = Counter(
-            "mailflow_events_late_total",
-            "Events whose volume bucket had already closed for their template (counted in the current bucket)",
-            registry=registry,
-        )
-        self.offset_resets = Counter(
-            "mailflow_offset_resets_total",
-            "Input records at or below a sender's remembered offset whose event_id was never seen "
-            "(the topic was re-created, truncated or reset): processed, not dropped",
-            registry=registry,
-        )
-        self.state_restore_failed = Counter(
-            "mailflow_state_restore_failed_total",
-            "Learned-state records refused on restore (unknown version, forged or corrupt); the sender starts fresh",
-            registry=registry,
-        )
-        self.dead_letters_truncated = Counter(
-            "mailflow_dead_letters_truncated_total",
-            "Dead letters whose value was larger than the topic allows, stored truncated with size and digest in headers",
-            registry=registry,
-        )
-        self.dead_letter_failed = Counter(
-            "mailflow_dead_letter_failed_total",
-            "Dead letters that could not be written after retries (logged; the worker goes on)",
-            registry=registry,
-        )
-        self.clock_skew = Counter(
-            "mailflow_events_future_total",
-            "Events dated further ahead of the wall clock than the allowed skew (learned; never advance event-time now)",
-            registry=registry,
-        )
-        self.senders_evicted = Counter(
-            "mailflow_senders_evicted_total",
-            "Least recently active senders whose learned state was dropped to keep the sender cap",
-            registry=registry,
-        )
-        self.alert_latency = Histogram(
-            "mailflow_alert_latency_seconds",
-            "Wall time of alert emission minus event time of the raising event",
-            buckets=LATENCY_BUCKETS,
-            registry=registry,
-        )
-        self.processing = BatchedHistogram(
-            "mailflow_event_processing_seconds", "Time spent in the detectors per event", buckets=PROCESSING_BUCKETS, registry=registry
-        )
-        self.assigned_partitions = Gauge(
-            "mailflow_assigned_partitions", "Partitions of the input topic assigned to this worker", registry=registry
-        )
-        self.rebalances = Counter(
-            "mailflow_rebalances_total", "Consumer-group rebalances this worker took part in, by phase", ["phase"],
-            registry=registry,
-        )
-        self.recovering = Gauge(
-            "mailflow_table_recovering", "1 while the state table is recovered from the changelog after an assignment",
-            registry=registry,
-        )
+        for attribute, kind, name, documentation, labels in _DECLARED:
+            setattr(self, attribute, kind(name, documentation, labels, registry=registry))
+        self.alert_latency = Histogram("mailflow_alert_latency_seconds",
+                                       "Wall time of alert emission minus event time of the raising event",
+                                       buckets=LATENCY_BUCKETS, registry=registry)
+        self.processing = BatchedHistogram("mailflow_event_processing_seconds", "Time spent in the detectors per event",
+                                           buckets=PROCESSING_BUCKETS, registry=registry)
+        self.detector_score = BatchedHistogram("mailflow_detector_score", "Detector scores in [0, 1]", ["detector"],
+                                               buckets=SCORE_BUCKETS, registry=registry)
+        # the bounded label sets are there from the start (0 rather than absent)
         for phase in ("revoked", "assigned", "recovered"):
             self.rebalances.labels(phase)
-        self.consumer_lag = Gauge(
-            "mailflow_consumer_lag_messages", "Messages behind the end of each assigned input partition", ["partition"], registry=registry
-        )
-        self.last_event_ts = Gauge(
-            "mailflow_last_event_timestamp_seconds", "Event time of the last processed event", registry=registry
-        )
-        self.detector_score = BatchedHistogram(
-            "mailflow_detector_score", "Detector scores in [0, 1]", ["detector"], buckets=SCORE_BUCKETS, registry=registry
-        )
-        self.active_alert_gauge = Gauge(
-            "mailflow_active_alert",
-            "Open alert episodes (value = score), the most severe only; removed when the episode ends",
-            ["detector", "severity", "sender", "template"],
-            registry=registry,
-        )
-        self.active_alert_info = Gauge(
-            "mailflow_active_alert_info",
-            "The summary of each mailflow_active_alert series (value 1): free text, so no part of that series' identity",
-            ["detector", "severity", "sender", "template", "summary"],
-            registry=registry,
-        )
-        self.sender_events = Counter(
-            "mailflow_sender_events_total", "Events per sender (top senders; the rest as sender=\"other\")", ["sender"], registry=registry
-        )
-        self.sender_unrelated = Gauge(
-            "mailflow_sender_unrelated_recipients",
-            "Recent mean of unrelated external recipients visible to each other per message",
-            ["sender"],
-            registry=registry,
-        )
-        self.template_bucket = Gauge(
-            "mailflow_template_bucket_messages", "Messages of the template in the current bucket", ["sender", "template"], registry=registry
-        )
-        self.template_baseline = Gauge(
-            "mailflow_template_baseline_messages", "Learned expectation for the current bucket", ["sender", "template"], registry=registry
-        )
         for r in REJECT_REASONS:
             self.events_rejected.labels(r)
         for d in DETECTORS:

@@ -34,6 +34,13 @@ DEFAULT_POLICY_LISTEN = "127.0.0.1:10040"
 DEFAULT_METRICS_PORT = METRICS_PORTS["guard"]
 
 
+# the two settings the service and its sub-commands share (one reader: flags, then MAILFLOW_GUARD_*)
+_POSTFIX_CONFIG = Option("postfix_config", str, None, "Postfix config directory (postqueue/postsuper -c DIR)", "DIR")
+_STATE_DIR = Option("state_dir", str, None, "where releases.jsonl and holds.json live", "DIR",
+                    shown="$MAILFLOW_DATA_DIR/guard")
+#: the settings of ``mailflow guard list | release | drop``
+COMMAND_OPTIONS = Options(ENV, [_POSTFIX_CONFIG, _STATE_DIR])
+
 OPTIONS = Options(ENV, [
     Option("policy_listen", listen_or_none, listen_or_none(DEFAULT_POLICY_LISTEN), "address of the Postfix policy "
            "service (check_policy_service inet:HOST:PORT; 'none': no policy service)", "HOST:PORT",
@@ -41,8 +48,8 @@ OPTIONS = Options(ENV, [
     Option("inline", default=False, switch=True, help="the milter scores each message itself (message-local checks)"),
     Option("fail_closed", default=False, switch=True,
            help="hold every message while the alert view is stale (default: fail open)"),
-    Option("postfix_config", str, None, "Postfix config directory (postqueue/postsuper -c DIR)", "DIR"),
-    Option("state_dir", str, None, "where releases.jsonl and holds.json live", "DIR", shown="DATA_DIR/guard"),
+    _POSTFIX_CONFIG,
+    _STATE_DIR,
     Option("max_staleness", float, 30.0, "the alert view is stale when the broker has not answered for S seconds",
            "S", shown="30"),
     Option("lookback", float, None, "alerts read back at start, seconds", "S", shown="the episode quiet period"),
@@ -78,14 +85,18 @@ def parse_guard_settings(argv: Sequence[str] | None = None, env: Mapping[str, st
     for name, v in (("quiet_seconds", quiet), ("lookback", lookback), ("max_staleness", o.max_staleness)):
         if not 0 < v <= 30 * 86400:
             problems.append(f"{name}: {v} must be between 0 and {30 * 86400} seconds")
-    if o.postfix_config and not os.path.isdir(o.postfix_config):
-        problems.append(f"postfix_config: {o.postfix_config!r} is not a directory")
+    _check_postfix_config(o.postfix_config, problems)
     if problems:
         raise ConfigError(problems)
     opts = GuardOptions(quiet_seconds=quiet, lookback=lookback, max_staleness=o.max_staleness,
                         fail_closed=o.fail_closed, inline=o.inline,
                         state_dir=o.state_dir or os.path.join(worker.data_dir, "guard"))
     return milter_settings(o, worker, "milter_listen"), opts, o.policy_listen, o.postfix_config
+
+
+def _check_postfix_config(path: str | None, problems: list[str]) -> None:
+    if path and not os.path.isdir(path):
+        problems.append(f"postfix_config: {path!r} is not a directory")
 
 
 # ---------------------------------------------------------------------------- service
@@ -162,30 +173,48 @@ def serve(settings) -> int:
 
 
 # ---------------------------------------------------------------------------- commands
+_COMMANDS = {
+    "list": "Held mail in Postfix's hold queue, by envelope sender, and the guard's open holds.",
+    "release": "Release SENDER's held mail (postsuper -H, then postqueue -i) and lift the guard's hold of SENDER.",
+    "drop": "Delete SENDER's held mail for good (postsuper -d); the guard's hold stays until its episode ends.",
+}
+
+
 def _cmd_parser(cmd: str) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=f"mailflow guard {cmd}", allow_abbrev=False, description={
-        "list": "Held mail in Postfix's hold queue, by envelope sender, and the guard's open holds.",
-        "release": "Release SENDER's held mail (postsuper -H, then postqueue -i) and lift the guard's hold of SENDER.",
-        "drop": "Delete SENDER's held mail for good (postsuper -d); the guard's hold stays until its episode ends.",
-    }[cmd])
+    p = COMMAND_OPTIONS.parser(f"mailflow guard {cmd}", description=_COMMANDS[cmd])
     if cmd != "list":
         p.add_argument("sender", metavar="SENDER", help="the envelope sender address")
-    p.add_argument("--postfix-config", metavar="DIR", help=f"Postfix config directory [env {ENV}POSTFIX_CONFIG]")
-    p.add_argument("--state-dir", metavar="DIR", help=f"the guard's state directory [env {ENV}STATE_DIR; "
-                                                      f"default $MAILFLOW_DATA_DIR/guard]")
     p.add_argument("--json", action="store_true", help="JSON output")
     if cmd == "drop":
         p.add_argument("--yes", action="store_true", help="do not ask (needed without a terminal)")
     return p
 
 
+def parse_command_settings(cmd: str, argv: Sequence[str], env: Mapping[str, str]):
+    """``(arguments, postfix config dir or None, state dir)`` of a sub-command: the guard's
+    settings through :data:`COMMAND_OPTIONS` (flags, then ``MAILFLOW_GUARD_*``), the state
+    directory's default from the worker settings' ``data_dir``; raises ConfigError."""
+    ns = _cmd_parser(cmd).parse_args(list(argv))  # usage errors exit 2 with argparse's message
+    parsed = COMMAND_OPTIONS.parse(argv, env)
+    o, problems = parsed.values, parsed.problems
+    _check_postfix_config(o.postfix_config, problems)
+    state_dir = o.state_dir
+    if state_dir is None:
+        worker = worker_settings("guard", [], env, problems)
+        state_dir = os.path.join(worker.data_dir, "guard") if worker is not None else ""
+    if problems:
+        raise ConfigError(problems)
+    return ns, o.postfix_config, state_dir
+
+
 def command(cmd: str, argv: Sequence[str], env: Mapping[str, str]) -> int:
     from .postqueue import Postqueue, QueueError
 
-    ns = _cmd_parser(cmd).parse_args(list(argv))
-    pf = ns.postfix_config or env.get(ENV + "POSTFIX_CONFIG") or None
-    state_dir = ns.state_dir or env.get(ENV + "STATE_DIR") or os.path.join(
-        env.get("MAILFLOW_DATA_DIR") or "mailflow-data", "guard")
+    try:
+        ns, pf, state_dir = parse_command_settings(cmd, argv, env)
+    except ConfigError as exc:
+        print(f"mailflow guard {cmd}: {exc}", file=sys.stderr)
+        return 2
     pq = Postqueue(pf)
     try:
         if cmd == "list":

@@ -3,8 +3,7 @@
 No pytest in here (a failed wait raises :class:`WaitTimeout`, an ``AssertionError``,
 so pytest reports it as a failure), so the bench can use the same code. The test
 modules run under ``--import-mode=importlib`` and cannot import each other: they
-load this module by putting its directory on ``sys.path``. ``test_e2e_paging.py``
-keeps its own copies of these helpers.
+load this module by putting its directory on ``sys.path``.
 
 Servers are started in a session of their own (:func:`spawn`) and stopped by
 their process group (:func:`kill`), never by name. Every wait is a polling loop

@@ -25,21 +25,20 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
 import sys
-import threading
 import time
-from datetime import datetime
 import urllib.error
 import urllib.parse
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import yaml
+
+_HERE = str(Path(__file__).resolve().parent)
+if _HERE not in sys.path:  # --import-mode=importlib puts no test directory on sys.path
+    sys.path.insert(0, _HERE)
+import e2e_helpers as h  # noqa: E402
 
 pytestmark = [pytest.mark.servers, pytest.mark.broker]
 
@@ -53,73 +52,9 @@ WAIT_PAGE = 60.0          # page at the webhook after processing
 
 
 # --------------------------------------------------------------------------- helpers
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _http_get(url: str, timeout: float = 3.0) -> bytes:
-    with urllib.request.urlopen(url, timeout=timeout) as r:
-        return r.read()
-
-
-def _wait(predicate, timeout: float, what: str, interval: float = 0.5, diagnostics=None):
-    deadline = time.monotonic() + timeout
-    last_exc = None
-    while time.monotonic() < deadline:
-        try:
-            value = predicate()
-            if value:
-                return value
-        except Exception as exc:  # servers still starting
-            last_exc = exc
-        time.sleep(interval)
-    extra = diagnostics() if diagnostics else ""
-    pytest.fail(f"timed out after {timeout:.0f}s waiting for {what} (last error: {last_exc!r})\n{extra}")
-
-
-def _spawn(cmd: list[str], log_path: Path, env: dict | None = None) -> subprocess.Popen:
-    log = open(log_path, "wb")
-    try:
-        return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                cwd=REPO, env=env, start_new_session=True)
-    finally:
-        log.close()
-
-
-def _kill(proc: subprocess.Popen, timeout: float = 10.0) -> None:
-    if proc.poll() is None:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.wait(5)
-
-
-def _tail(path: Path, n: int = 40) -> str:
-    try:
-        lines = path.read_text(errors="replace").splitlines()[-n:]
-    except OSError:
-        return f"({path} unreadable)"
-    return f"--- {path.name} (last {len(lines)} lines)\n" + "\n".join(lines)
-
-
-def _ts(value) -> float:
-    """Event time in Unix seconds (the contract allows numbers and RFC 3339 strings)."""
-    if isinstance(value, (int, float)):
-        return float(value)
-    try:
-        return float(value)
-    except ValueError:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+# shared with the other end-to-end tests and bench/page_latency.py (e2e_helpers.py)
+_free_port, _http_get, _wait, _spawn, _kill, _tail, _ts = (
+    h.free_port, h.http_get, h.wait_for, h.spawn, h.kill, h.tail, h.event_ts)
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -142,34 +77,11 @@ def workdir(tmp_path_factory):
     return tmp_path_factory.mktemp("e2e-paging")
 
 
-class _Recorder(BaseHTTPRequestHandler):
-    received: list  # set per server
-
-    def do_POST(self):  # noqa: N802
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        try:
-            payload = json.loads(body or b"null")
-        except ValueError:
-            payload = {"_raw": body.decode("utf-8", "replace")}
-        self.server.received.append((self.path, payload, time.time()))
-        self.send_response(202 if "pagerduty" in self.path else 200)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        self.wfile.write(b'{"status": "success", "message": "Event processed"}')
-
-    def log_message(self, *args):  # quiet
-        pass
-
-
 @pytest.fixture(scope="module")
 def webhook():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    server.received = []
-    thread = threading.Thread(target=server.serve_forever, name="e2e-webhook", daemon=True)
-    thread.start()
+    server = h.start_recorder()
     yield server
-    server.shutdown()
-    server.server_close()
+    h.stop_recorder(server)
 
 
 @pytest.fixture(scope="module")

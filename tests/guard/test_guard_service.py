@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from streams.guard.cli import parse_guard_settings
+from streams.guard.cli import command, parse_command_settings, parse_guard_settings
 from detectors.errors import ConfigError
 
 from .conftest import create_topics
@@ -86,6 +86,28 @@ def test_settings_problems_listed():
                                                  "MAILFLOW_DETECTOR_EPISODE_QUIET_SECONDS": "600"})
     assert opts.inline and opts.quiet_seconds == 600 and opts.lookback == 600 and pol == ("127.0.0.1", 10040)
     assert milter.listen_port == 0 and milter.worker.bootstrap_servers == ["k:9092"] and pf is None
+
+
+def test_sub_commands_read_the_guards_settings_like_the_service(tmp_path, capsys):
+    """``list``/``release``/``drop`` take --postfix-config and --state-dir from flags or the same
+    MAILFLOW_GUARD_* variables as the service, the state directory's default from MAILFLOW_DATA_DIR
+    (the worker settings' reader), and name every bad entry."""
+    pf = tmp_path / "postfix"
+    pf.mkdir()
+    env = {"MAILFLOW_GUARD_POSTFIX_CONFIG": str(pf), "MAILFLOW_DATA_DIR": str(tmp_path / "data")}
+    ns, postfix, state = parse_command_settings("release", ["care@shop.example.com"], env)
+    assert ns.sender == "care@shop.example.com" and postfix == str(pf) and state == str(tmp_path / "data" / "guard")
+    ns, postfix, state = parse_command_settings("drop", ["x@y.z", "--yes", "--state-dir", "/s"],
+                                                dict(env, MAILFLOW_GUARD_STATE_DIR="/ignored"))
+    assert ns.yes and state == "/s"  # a flag wins over the environment
+    assert parse_command_settings("list", [], {"MAILFLOW_GUARD_STATE_DIR": "/g"})[2] == "/g"
+    bad = {"MAILFLOW_GUARD_POSTFIX_CONFIG": str(tmp_path / "missing"), "MAILFLOW_BROKER": "nonsense::"}
+    with pytest.raises(ConfigError) as e:
+        parse_command_settings("list", [], bad)
+    assert "postfix_config" in str(e.value) and "broker" in str(e.value)
+    assert command("list", [], bad) == 2  # the command stops before touching Postfix, naming both
+    err = capsys.readouterr().err
+    assert err.startswith("mailflow guard list: ") and "postfix_config" in err and "broker" in err
 
 
 @pytest.mark.parametrize("fail_closed", [False, True])
