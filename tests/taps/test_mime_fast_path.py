@@ -55,4 +55,27 @@ def test_the_fast_path_gives_the_events_policy_default_gives():
         if fast != ref:
             differ.append((c["name"], ref, fast))
     assert not differ, differ[:5]
-    assert kinds == {"event", "malformed", "exception"}  # the corpus reaches every outcome
+    # the corpus reaches both outcomes, and no message makes the conversion raise (the tap's
+    # internal_error): not the malformed address shapes policy.default's parser crashes on, nor
+    # raw UTF-8 addresses
+    assert kinds == {"event", "malformed"}
+
+
+def test_addresses_policy_default_cannot_parse_give_an_event_or_bad_address():
+    def convert(from_: bytes):
+        raw = (b"From: " + from_ + b"\r\nTo: c@customer.example\r\nSubject: x\r\n"
+               b"Message-ID: <1@shop.example>\r\n\r\nhi\r\n")
+        out = []
+        for msg in (None, mime.parse_message(mime.skeleton(raw))):  # the fast path and policy.default's
+            try:
+                out.append(mime.message_to_event(raw, "", ["c@customer.example"], arrival=ARRIVAL, msg=msg)["sender"])
+            except mime.MalformedMessage as exc:
+                out.append(exc.reason)
+        assert out[0] == out[1]
+        return out[0]
+
+    assert convert(b"ann@") == "bad_address"  # policy.default raised IndexError here
+    assert convert(b"=?utf-8?q?Ann=0D=0ABcc=3A?= <ann@shop.example>") == "ann@shop.example"  # ValueError (CR/LF)
+    assert convert(b".Ann <ann@shop.example>") == "ann@shop.example"  # AttributeError
+    assert convert("Jörg <jörg@bücher.example>".encode()) == "jörg@bücher.example"  # raw UTF-8 (RFC 6532)
+    assert convert(b"J\xf6rg <j\xf6rg@shop.example>") == "bad_address"  # 8-bit, not UTF-8: no address
