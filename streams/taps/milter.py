@@ -19,8 +19,9 @@ and produces the event afterwards, off the SMTP path (the milter never delays ma
 ``--wait-ack S`` > 0 waits up to S seconds for the broker's acknowledgement first; any
 error or timeout is an accept too, with Postfix's ``milter_default_action = accept`` for a
 dead milter). Unlike the journal tap it cannot make Postfix retry an event the broker did
-not take (that would mean delaying customers' mail): such an event is counted in
-``mailflow_tap_milter_messages_total{result="failed"}`` and logged. What it sees that the
+not take (that would mean delaying customers' mail): such an event goes to a local spool
+on disk (:mod:`streams.taps.spool`, ``--spool-dir``; counted ``spooled``) and is sent again
+once the broker answers, also after a restart (at least once). What it sees that the
 journal tap does not: every **envelope recipient** (so Bcc) and the **queue id**
 (``{i}`` macro, put in the event as the extra field ``queue_id``; CONTRACT §1 ignores fields
 it does not list). The message is rebuilt from the headers and body Postfix sends
@@ -430,6 +431,9 @@ class MilterSettings:
     wait_ack: float = 0.0
     max_body: int = 2 * 1024 * 1024
     mime: Any = None  # MimeOptions
+    #: the tap's spool of records the broker did not take ("": none; the tap alone)
+    spool_dir: str = ""
+    spool_max_bytes: int = 1 << 30
 
     @property
     def listen(self) -> str:
@@ -461,7 +465,13 @@ def milter_options(listen_name: str = "listen", listen_default: str = DEFAULT_LI
 
 WAIT_ACK = Option("wait_ack", float, 0.0, "wait up to S seconds for the broker before accepting", "S",
                   check=between(0, 30, " seconds"))
-OPTIONS = Options(MILTER_ENV_PREFIX, [WAIT_ACK] + milter_options())
+SPOOL_OPTIONS = [
+    Option("spool_dir", str.strip, None, "where events the broker did not take wait to be sent again ('none': "
+           "they are counted as failed and lost)", "DIR", shown="$MAILFLOW_DATA_DIR/milter-spool"),
+    Option("spool_max_bytes", int, 1 << 30, "most bytes the spool keeps (beyond: counted as failed)", "BYTES",
+           check=between(1 << 20, 1 << 40)),
+]
+OPTIONS = Options(MILTER_ENV_PREFIX, [WAIT_ACK] + milter_options() + SPOOL_OPTIONS)
 
 
 def milter_settings(values, worker, listen_name: str = "listen") -> MilterSettings:
@@ -471,8 +481,13 @@ def milter_settings(values, worker, listen_name: str = "listen") -> MilterSettin
     mime = MimeOptions(body_chars=values.body_chars, template_header=values.template_header,
                        automated_rules=values.automated_header, internal_domains=tuple(worker.internal_domains))
     host, port = getattr(values, listen_name) or ("", -1)
+    spool = getattr(values, "spool_dir", "")
+    if spool is None:  # the tap's default
+        spool = os.path.join(worker.data_dir, "milter-spool")
     return MilterSettings(worker=worker, listen_host=host, listen_port=port, timeout=values.milter_timeout,
-                          wait_ack=getattr(values, "wait_ack", 0.0), max_body=values.max_body_bytes, mime=mime)
+                          wait_ack=getattr(values, "wait_ack", 0.0), max_body=values.max_body_bytes, mime=mime,
+                          spool_dir="" if spool.lower() == "none" else spool,
+                          spool_max_bytes=getattr(values, "spool_max_bytes", 1 << 30))
 
 
 def parse_milter_settings(argv: Sequence[str] | None = None,
@@ -490,12 +505,12 @@ def parse_milter_settings(argv: Sequence[str] | None = None,
 
 
 # ------------------------------------------------------------------------------ tap
-TAP_RESULTS = ("produced", "dead_lettered", "not_outbound", "failed")
+TAP_RESULTS = ("produced", "dead_lettered", "not_outbound", "spooled", "failed")
 
 
 class TapMilterMetrics:
     def __init__(self, registry) -> None:
-        from prometheus_client import Counter, Histogram
+        from prometheus_client import Counter, Gauge, Histogram
 
         self.messages = Counter("mailflow_tap_milter_messages_total", "Messages seen by the tap milter, by outcome",
                                 ["result"], registry=registry)
@@ -504,6 +519,11 @@ class TapMilterMetrics:
         self.verdict_seconds = Histogram(
             "mailflow_tap_milter_verdict_seconds", "Time from end of message to the milter's answer",
             registry=registry, buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 1, float("inf")))
+        self.spool_records = Gauge("mailflow_tap_milter_spool_records",
+                                   "Records the broker did not take, kept in the spool to be sent again",
+                                   registry=registry)
+        self.spool_resent = Counter("mailflow_tap_milter_spool_resent_total",
+                                    "Spooled records sent to the broker after all", registry=registry)
 
 
 # ------------------------------------------------------------------------ the fast path
@@ -669,13 +689,20 @@ def message_event(msg: MilterMessage, options, arrival: float | None = None):
 
 
 class TapMilterHandler:
-    """Accept at once; build the event and produce it in the background (or wait ``wait_ack``)."""
+    """Accept at once; build the event and produce it in the background (or wait ``wait_ack``).
 
-    def __init__(self, settings: MilterSettings, sink, metrics: TapMilterMetrics) -> None:
+    A record the broker does not take goes to ``spool`` (:class:`streams.taps.spool.Spool`;
+    counted ``spooled``), and :meth:`resend_spooled` sends it later; without a spool, or
+    with the spool full, it is counted ``failed`` and logged."""
+
+    def __init__(self, settings: MilterSettings, sink, metrics: TapMilterMetrics, spool=None) -> None:
         self.settings = settings
         self.sink = sink
         self.metrics = metrics
+        self.spool = spool
         self._tasks: set[asyncio.Task] = set()
+        if spool is not None:
+            metrics.spool_records.set(spool.records)
 
     async def _produce(self, msg: MilterMessage) -> None:
         from streams.deadletter import make_dead_letter
@@ -684,20 +711,64 @@ class TapMilterHandler:
         loop = asyncio.get_running_loop()
         try:
             out = await loop.run_in_executor(None, message_event, msg, self.settings.mime, time.time())
-            if out[0] == "skip":
-                self.metrics.messages.labels("not_outbound").inc()
-                return
-            if out[0] == "event":
-                await self.sink.send(w.input_topic, out[1], out[2])
-                self.metrics.messages.labels("produced").inc()
-                return
-            _, key, reason, detail, raw = out
-            dl = make_dead_letter(raw, key, reason, detail, "milter-tap", None, None, max_bytes=w.dead_letter_max_bytes)
-            await self.sink.send(w.dlq_topic, dl.key, dl.value, dl.headers)
-            self.metrics.messages.labels("dead_lettered").inc()
-        except Exception as exc:
+        except Exception as exc:  # a conversion bug: nothing to send or keep
             self.metrics.messages.labels("failed").inc()
-            log.warning("tap milter: an event was not produced (%s); the message was delivered", type(exc).__name__)
+            log.warning("tap milter: no event built (%s); the message was delivered", type(exc).__name__)
+            return
+        if out[0] == "skip":
+            self.metrics.messages.labels("not_outbound").inc()
+            return
+        if out[0] == "event":
+            record, result = (w.input_topic, out[1], out[2], ()), "produced"
+        else:
+            _, key, reason, detail, raw = out
+            dl = make_dead_letter(raw, key, reason, detail, "milter-tap", None, None,
+                                  max_bytes=w.dead_letter_max_bytes)
+            record, result = (w.dlq_topic, dl.key, dl.value, dl.headers), "dead_lettered"
+        try:
+            await self.sink.send(*record)
+        except Exception as exc:
+            await self._keep(record, exc)
+            return
+        self.metrics.messages.labels(result).inc()
+
+    async def _keep(self, record: tuple, exc: BaseException) -> None:
+        """The broker did not take ``record``: into the spool, or counted as failed."""
+        spool = self.spool
+        if spool is not None:
+            kept = await asyncio.get_running_loop().run_in_executor(None, lambda: spool.append(*record))
+            if kept:
+                self.metrics.messages.labels("spooled").inc()
+                self.metrics.spool_records.set(spool.records)
+                return
+        self.metrics.messages.labels("failed").inc()
+        log.warning("tap milter: an event was not produced (%s)%s; the message was delivered", type(exc).__name__,
+                    "" if spool is None else ", and the spool is full or not writable")
+
+    async def resend_spooled(self) -> int:
+        """Send what the spool keeps (oldest first, until the broker refuses); returns how many."""
+        spool = self.spool
+        if spool is None or not spool.records:
+            return 0
+        try:
+            n = await spool.resend(self.sink.send)
+        except OSError as exc:
+            log.warning("tap milter: the spool could not be read (%s)", type(exc).__name__)
+            n = 0
+        if n:
+            self.metrics.spool_resent.inc(n)
+            log.info("tap milter: sent %d spooled record(s); %d left", n, spool.records)
+        self.metrics.spool_records.set(spool.records)
+        return n
+
+    async def resend_loop(self, interval: float = 5.0) -> None:
+        """:meth:`resend_spooled` now and every ``interval`` seconds (the tap's background task)."""
+        while True:
+            try:
+                await self.resend_spooled()
+            except Exception:  # a send raising something unexpected: try again later
+                log.warning("tap milter: resending the spool failed", exc_info=True)
+            await asyncio.sleep(interval)
 
     #: events being built or produced at once; beyond that a message is accepted without one
     #: (counted ``failed``), so a broker that stopped acknowledging cannot grow memory without bound
@@ -754,7 +825,15 @@ def _serve_tap(settings: MilterSettings) -> int:
     metrics = TapMilterMetrics(registry)
     start_metrics(registry, w)
     sink = _sink(settings)
-    handler = TapMilterHandler(settings, sink, metrics)
+    spool = None
+    if settings.spool_dir:
+        from .spool import Spool, SpoolError
+
+        try:
+            spool = Spool(settings.spool_dir, settings.spool_max_bytes)
+        except SpoolError as exc:
+            raise Fail(str(exc)) from None
+    handler = TapMilterHandler(settings, sink, metrics, spool)
     server = MilterServer(handler, settings.listen_host, settings.listen_port, timeout=settings.timeout,
                           max_body=settings.max_body,
                           on_verdict=lambda v, s: metrics.verdict_seconds.observe(s))
@@ -767,9 +846,15 @@ def _serve_tap(settings: MilterSettings) -> int:
         log.info("tap milter listening on %s:%d; broker %s, input %s", settings.listen_host, server.bound_port,
                  ",".join(w.bootstrap_servers), w.input_topic)
         print(f"mailflow tap milter: listening on {settings.listen_host}:{server.bound_port}", file=sys.stderr, flush=True)
+        if spool is not None and spool.records:
+            log.info("tap milter: %d spooled record(s) from before the start wait to be sent", spool.records)
+        resender = asyncio.ensure_future(handler.resend_loop()) if spool is not None else None
         await until_stopped()
         await server.stop()
         await handler.drain()
+        if resender is not None:
+            resender.cancel()
+            spool.close()
         await asyncio.get_running_loop().run_in_executor(None, sink.close)
         return 0
 

@@ -141,7 +141,7 @@ class MilterTapProcess:
         self.port, self.metrics_port, self.log_path = port, metrics_port, log_path
         self.cmd = [sys.executable, "-m", "streams.cli", "tap", "milter", "--listen", f"127.0.0.1:{port}",
                     "--broker", broker_url, "--metrics-port", str(metrics_port), "--metrics-host", "127.0.0.1",
-                    *extra]
+                    "--spool-dir", str(log_path.parent / f"milter-spool-{port}"), *extra]
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 30.0) -> "MilterTapProcess":

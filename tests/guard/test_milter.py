@@ -136,13 +136,51 @@ def test_tap_milter_produces_event_with_envelope_bcc_and_queue_id():
 
 
 def test_tap_milter_accepts_when_the_broker_is_down():
-    settings, _ = parse_milter_settings(["--wait-ack", "0.5"], env={})
+    settings, _ = parse_milter_settings(["--wait-ack", "0.5", "--spool-dir", "none"], env={})
+    assert settings.spool_dir == ""
     metrics = TapMilterMetrics(CollectorRegistry())
     with LoopThread(MilterServer(TapMilterHandler(settings, FakeSink(fail=True), metrics), port=0)) as lt:
         c = lt.client()
         assert c.send_message("care@shop.example.com", ["a@gmail.com"], raw_message())[0] == "a"
         c.close()
-    assert metrics.messages.labels("failed")._value.get() == 1
+    assert metrics.messages.labels("failed")._value.get() == 1  # no spool: the event is lost (and counted)
+
+
+def test_tap_milter_spools_what_the_broker_refuses_and_sends_it_after_a_restart(tmp_path):
+    """Broker down: mail is accepted at once and the events wait in the spool on disk; a tap
+    started again later (a new handler and spool on the same directory) sends each once."""
+    from streams.taps.spool import Spool
+
+    settings, _ = parse_milter_settings(["--wait-ack", "2", "--data-dir", str(tmp_path)], env={})
+    assert settings.spool_dir == str(tmp_path / "milter-spool")  # the default: under the data dir
+    reg = CollectorRegistry()
+    metrics = TapMilterMetrics(reg)
+    down = FakeSink(fail=True)
+    with LoopThread(MilterServer(TapMilterHandler(settings, down, metrics, Spool(settings.spool_dir)), port=0)) as lt:
+        c = lt.client()
+        for i in range(3):
+            assert c.send_message("care@shop.example.com", [f"c{i}@gmail.com"],
+                                  raw_message(to=(f"c{i}@gmail.com",)).replace(b"<m1@", f"<m{i}x@".encode()))[0] == "a"
+        assert c.send_message("", ["a@gmail.com"], b"Subject: x\r\n\r\nbody\r\n")[0] == "a"  # a dead letter too
+        c.close()
+    assert reg.get_sample_value("mailflow_tap_milter_messages_total", {"result": "spooled"}) == 4
+    assert reg.get_sample_value("mailflow_tap_milter_messages_total", {"result": "failed"}) == 0
+    assert reg.get_sample_value("mailflow_tap_milter_spool_records") == 4
+
+    # the tap restarts, the broker is back
+    reg2 = CollectorRegistry()
+    up = FakeSink()
+    handler = TapMilterHandler(settings, up, TapMilterMetrics(reg2), Spool(settings.spool_dir))
+    assert reg2.get_sample_value("mailflow_tap_milter_spool_records") == 4
+    assert asyncio.run(handler.resend_spooled()) == 4
+    assert asyncio.run(handler.resend_spooled()) == 0  # sent once
+    w = settings.worker
+    assert [t for t, _, _ in up.records] == [w.input_topic] * 3 + [w.dlq_topic]
+    events = [orjson.loads(v) for t, _, v in up.records[:3]]
+    assert [e["to"] for e in events] == [["c0@gmail.com"], ["c1@gmail.com"], ["c2@gmail.com"]]
+    assert all(k == b"care@shop.example.com" for _, k, _ in up.records[:3])
+    assert reg2.get_sample_value("mailflow_tap_milter_spool_resent_total") == 4
+    assert reg2.get_sample_value("mailflow_tap_milter_spool_records") == 0
 
 
 class FreshView:
