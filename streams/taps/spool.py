@@ -109,6 +109,12 @@ class Spool:
                 os.fsync(self._fh.fileno())
             except OSError as exc:
                 log.warning("spool: a record could not be written (%s)", type(exc).__name__)
+                if self._fh is not None:  # a part of the line may be written: the next append starts a new file
+                    try:
+                        self._fh.close()
+                    except OSError:
+                        pass
+                    self._fh = None
                 return False
             self._fh_bytes += len(line)
             self.records += 1
@@ -181,8 +187,8 @@ class Spool:
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
-        with self._lock:
-            self.records -= done
+        with self._lock:  # (a skipped torn line was never counted: hence the floor)
+            self.records = max(0, self.records - done)
             self.bytes = max(0, self.bytes - gone)
 
     def close(self) -> None:

@@ -65,7 +65,10 @@ def test_a_torn_last_line_is_skipped(tmp_path):
     with open(tmp_path / seg, "ab") as fh:
         fh.write(b'{"t": "t", "k": nu')  # a crash in the middle of a write
     b = Broker()
-    assert asyncio.run(Spool(str(tmp_path)).resend(b.send)) == 1 and b.got[0][2] == b"whole"
+    s2 = Spool(str(tmp_path))
+    assert s2.records == 1  # the torn line is no record
+    assert asyncio.run(s2.resend(b.send)) == 1 and b.got[0][2] == b"whole"
+    assert s2.records == 0 and s2.bytes == 0
 
 
 def test_an_unusable_directory_is_a_clear_error(tmp_path):
@@ -73,3 +76,20 @@ def test_an_unusable_directory_is_a_clear_error(tmp_path):
     f.write_text("x")
     with pytest.raises(SpoolError, match="cannot create the spool directory"):
         Spool(str(f / "spool"))
+
+
+def test_a_failed_write_is_refused_and_the_next_record_goes_to_a_fresh_file(tmp_path, monkeypatch):
+    s = Spool(str(tmp_path))
+    assert s.append("t", None, b"one")
+    real = os.fsync
+
+    def disk_full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    assert not s.append("t", None, b"lost")  # refused: the caller counts it as failed
+    monkeypatch.setattr(os, "fsync", real)
+    assert s.append("t", None, b"two")
+    b = Broker()
+    asyncio.run(Spool(str(tmp_path)).resend(b.send))
+    assert b"one" in [v for _, _, v, _ in b.got] and b"two" in [v for _, _, v, _ in b.got]
