@@ -222,6 +222,13 @@ class WorkerSettings:
             parse_broker_url(self.broker)
         except ValueError as exc:
             p.append(f"broker: {exc}")
+        for check in (self._endpoint_problems, self._topic_and_store_problems, self._alerting_problems,
+                      self._range_problems, self._security_problems):
+            check(p)
+        return p
+
+    def _endpoint_problems(self, p: list[str]) -> None:
+        """The /metrics endpoint: port, address, TLS and basic auth."""
         if not 0 <= self.metrics_port <= 65535:
             p.append(f"metrics_port: {self.metrics_port} is not a port number (0-65535; 0 disables /metrics)")
         if not self.metrics_host:
@@ -239,6 +246,9 @@ class WorkerSettings:
             path = getattr(self, name)
             if path and not os.path.isfile(path):
                 p.append(f"{name}: {path!r} is not a readable file")
+
+    def _topic_and_store_problems(self, p: list[str]) -> None:
+        """The consumer group, the topics, the store."""
         if not re.match(r"^[A-Za-z0-9._-]{1,200}$", self.app_id):
             p.append(f"app_id: {self.app_id!r} must be 1-200 characters of A-Z a-z 0-9 . _ -")
         for name in ("input_topic", "alerts_topic", "dlq_topic"):
@@ -255,6 +265,9 @@ class WorkerSettings:
             p.append(f"store: {self.store!r} must be memory:// or rocksdb://")
         if not self.data_dir:
             p.append("data_dir: must not be empty")
+
+    def _alerting_problems(self, p: list[str]) -> None:
+        """The Alertmanager push and its links."""
         for u in self.alertmanager_urls:
             if not re.fullmatch(r"https?://[^/\s]+(/\S*)?", u):
                 p.append(f"alertmanager_urls: {u!r} is not an http:// or https:// URL")
@@ -264,6 +277,9 @@ class WorkerSettings:
         if bool(self.alertmanager_username) != bool(self.alertmanager_password):
             p.append(f"alertmanager_username, alertmanager_password: give both (the password in "
                      f"{ENV_PREFIX}ALERTMANAGER_PASSWORD)")
+
+    def _range_problems(self, p: list[str]) -> None:
+        """Domains, sizes, intervals and logging."""
         for d in self.internal_domains:
             if not _DOMAIN_RE.match(d):
                 p.append(f"internal_domains: {d!r} is not a domain name")
@@ -298,6 +314,9 @@ class WorkerSettings:
         if self.hash_sender_labels and len(self.label_hash_key or "") < MIN_KEY_CHARS:
             p.append(f"label_hash_key: hash_sender_labels needs a key of at least {MIN_KEY_CHARS} characters "
                      f"(set {ENV_PREFIX}LABEL_HASH_KEY)")
+
+    def _security_problems(self, p: list[str]) -> None:
+        """The brokers' security: protocol, SASL, TLS files."""
         proto = self.security_protocol
         if proto not in SECURITY_PROTOCOLS:
             p.append(f"security_protocol: {proto!r} must be one of {', '.join(SECURITY_PROTOCOLS)}")
@@ -321,7 +340,6 @@ class WorkerSettings:
                 p.append(f"{f}: {v!r} is not a readable file")
         if self.ssl_keyfile and not self.ssl_certfile:
             p.append("ssl_keyfile: given without ssl_certfile")
-        return p
 
     def validate(self) -> None:
         """Raise :class:`ConfigError` listing every problem."""
