@@ -208,6 +208,8 @@ class KafkaSink:
         self._failed_at = -1e9
         self._lock = threading.Lock()
         self._executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="mailflow-tap-kafka")
+        #: topics a record was acknowledged for: sent from the event loop (see :meth:`send`)
+        self._warm: set[str] = set()
 
     def _config(self) -> dict[str, Any]:
         w = self.settings.worker
@@ -252,15 +254,54 @@ class KafkaSink:
             raise BrokerUnavailable(f"{type(exc).__name__}") from exc
 
     async def send(self, topic: str, key: bytes | None, value: bytes, headers=()) -> Any:
+        """Produce one record and wait for the broker's acknowledgement.
+
+        Once a record of ``topic`` was acknowledged (the producer is connected and knows the
+        topic's partitions, so ``producer.send`` does not block), records are handed to the
+        producer from the event loop and its acknowledgement comes back by callback: no
+        thread of the pool waits per record. Otherwise, and after any failure, through the
+        pool, where connecting and fetching metadata may block."""
         loop = asyncio.get_running_loop()
+        producer = self._producer
+        if producer is not None and topic in self._warm:
+            return await self._send_direct(loop, producer, topic, key, value, headers)
         try:
-            return await asyncio.wait_for(
+            md = await asyncio.wait_for(
                 loop.run_in_executor(self._executor, self._send_sync, topic, key, value, headers),
                 timeout=3 * self.timeout + 5)
         except asyncio.TimeoutError:
             raise BrokerUnavailable("no acknowledgement") from None
+        self._warm.add(topic)
+        return md
+
+    async def _send_direct(self, loop, producer, topic: str, key: bytes | None, value: bytes, headers) -> Any:
+        from kafka.errors import KafkaError
+
+        done = loop.create_future()
+
+        def ok(md):
+            loop.call_soon_threadsafe(lambda: done.done() or done.set_result(md))
+
+        def failed(exc):
+            loop.call_soon_threadsafe(lambda: done.done() or done.set_exception(
+                BrokerUnavailable(type(exc).__name__)))
+
+        try:
+            fut = producer.send(topic, key=key, value=value, headers=list(headers or []))
+            fut.add_callback(ok)
+            fut.add_errback(failed)
+            return await asyncio.wait_for(done, timeout=self.timeout)
+        except asyncio.TimeoutError:
+            self._warm.discard(topic)
+            raise BrokerUnavailable("no acknowledgement") from None
+        except (KafkaError, BrokerUnavailable) as exc:
+            self._warm.discard(topic)  # the next records go through the pool (which may block)
+            if isinstance(exc, BrokerUnavailable):
+                raise
+            raise BrokerUnavailable(type(exc).__name__) from exc
 
     def close(self) -> None:
+        self._warm.clear()
         with self._lock:
             p, self._producer = self._producer, None
         if p is not None:
