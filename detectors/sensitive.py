@@ -141,9 +141,16 @@ _ASCII_FOLD = (
 )
 
 
+# Emoji and pictographs end a clause in chat ("Tikkie is nooit aangekomen 🙈 mail me je IBAN"):
+# they become a paragraph break, so a negation before one does not reach the request after it.
+_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF][\uFE0F\u200D]*")
+
+
 def _normalise_unicode(text: str) -> str:
     """:func:`normalise` of any text, the general way (NFKD of the whole text)."""
     t = unicodedata.normalize("NFKD", text)
+    if _EMOJI.search(t) is not None:
+        t = _EMOJI.sub(" \n\n", t)
     for a, b in _ASCII_FOLD:
         if a in t:
             t = t.replace(a, b)
@@ -231,9 +238,9 @@ def normalise(text: str) -> str:
     """Casefold, decompose (NFKD) and reduce to ASCII.
 
     Combining marks (accents) and zero-width characters are dropped, typographic
-    apostrophes, dashes and quotes become their ASCII forms or spaces, and any
-    other non-ASCII character is dropped (the recogniser only reads Latin-script
-    languages).
+    apostrophes, dashes and quotes become their ASCII forms or spaces, emoji a
+    line break (they end a clause in chat), and any other non-ASCII character is
+    dropped (the recogniser only reads Latin-script languages).
 
     >>> normalise("Pièce d’IDENTITÉ")
     "piece d'identite"
@@ -311,14 +318,14 @@ _FAMILIES = {
          "kreditkarteninformationen kartenprufnummer prufnummer kartenprufziffer kreditkarte debitkarte "
          "sicherheitsnummer kartensicherheitsnummer prufziffer", "n"),
         ("kaartnummer creditcardnummer creditcardgegevens kaartgegevens pasnummer betaalpasnummer", "s"),
-        ("bankpas betaalpas", "nummer gegevens"),
+        ("bankpas betaalpas bankkaart betaalkaart", "nummer gegevens"),
     ],
     "password": [
         ("passwort kennwort zugangsdaten anmeldedaten logindaten einmalpasswort einmalcode bestatigungscode "
          "sicherheitscode verifizierungscode freigabecode aktivierungscode pincode smstan pushtan mtan phototan chiptan",
          "s e er es"),
         ("wachtwoord inloggegevens inlogcode verificatiecode beveiligingscode toegangscode bevestigingscode "
-         "activatiecode smscode", "en s"),
+         "activatiecode smscode responscode", "en s"),
     ],
 }
 
@@ -385,6 +392,7 @@ _NOUNS = {
         r"national\s+insurance\s+(?:numbers?|no\b)",
         r"national\s+(?:id|identity|identification)\b(?!\s+(?:cards?|documents?|papers))(?:\s+(?:numbers?|no\b|#))?",
         r"(?:tax|taxpayer)\s+(?:id|identification)\b(?:\s+(?:numbers?|no\b))?",
+        r"tax\s+numbers?\b",
         r"(?:tax\s+(?:file|reference)|unique\s+taxpayer\s+reference)(?:\s+numbers?)?\b|\butr\b|\bni\s+(?:numbers?|no\b)",
         # the number of an ID card is a national id, any language
         r"(?:id|identity|identification)\s+(?:card\s+|document\s+)?(?:numbers?|no\b)",
@@ -477,7 +485,7 @@ _NOUNS = {
         r"(?:card|carte|tarjeta|carta|cartao|karte|kaart)\b",
         r"carte\s+bleue",
         # ES / IT / PT
-        r"(?:numero|datos|dados|dati|detalles)\s+(?:completo\s+|entero\s+|completi\s+)?(?:de|del|della|di|do|da)\s+"
+        r"(?:numeros?|numeri|datos|dados|dati|detalles)\s+(?:completo\s+|entero\s+|completi\s+)?(?:de|del|della|di|do|da)\s+"
         r"(?:su\s+|tu\s+|la\s+|tua\s+|sua\s+|vostra\s+"
         rf"|seu\s+|teu\s+)?(?:(?:nuev|nuov|nov|otr|altr|outr)[oa]\s+)?(?:tarjeta|cartao(?!\s+de\s+cidadao)|carta\b(?!\s+{_DI}identita|\s+de\s+condu))",
         r"(?:tarjeta|carta|cartao)\s+(?:de|di)\s+(?:credito|debito|pagamento|pago)",
@@ -509,6 +517,8 @@ _NOUNS = {
         r"(?:log|sign)[- ]?in\s+(?:credentials|details|information|data|info)",
         r"(?:3-?d\s+)?secure\s+codes?\b",
         r"(?<!banking )(?<!bank )credentials\b",
+        # the log-in of the online banking ("write me your online banking login")
+        r"(?:online[\s-]?banking|internet[\s-]?banking|mobile[\s-]?banking|banking|bank)\s+(?:logins?\b|log-?in\s+details|password)",
         # FR
         r"mots?\s+de\s+passe",
         rf"codes?\s+(?:pin|secret|confidentiel|de\s+verification|de\s+confirmation|de\s+securite(?!\s+(?:au|sur\s+le)\s+(?:dos|verso)\b)|{_D}acces|recu|sms"
@@ -524,20 +534,31 @@ _NOUNS = {
         r"palavras?[- ]passe",
         r"clave\s+(?:de\s+acceso|secreta|bancaria|personal|de\s+firma|de\s+seguridad|de\s+operaciones|sms|otp|pin)",
         r"(?:su|tu)\s+clave\b",
+        r"(?:usuario|user)\s+y\s+(?:la\s+)?clave\b",
         r"(?:codigo|codice|codici|codigos)\s+(?:pin|otp|sms|secreto|segreto|recibido|ricevuto|recebido|dispositivo|monouso"
         r"|(?:de|di|do|da)\s+(?:verificacion|verificacao|verifica|confirmacion|confirmacao|conferma|acceso|acesso|accesso"
         r"|activacion|ativacao|attivazione|autorizzazione|autenticacao|autenticacion"
         r"|seguridad(?!\s+de\s+(?:su\s+|tu\s+|la\s+)?tarjeta)"
         r"|seguranca(?!\s+do\s+(?:seu\s+|teu\s+)?cartao)|sicurezza(?!\s+della\s+(?:tua\s+|sua\s+|vostra\s+)?carta))"
-        r"|que\s+(?:le|te|lhe)\s+(?:hemos\s+|foi\s+)?(?:enviado|enviamos|llego|ha\s+llegado|chegou)"
+        r"|que\s+(?:le|te|lhe)\s+(?:hemos\s+|foi\s+)?(?:enviado|enviamos|llego|ha\s+llegado|chegou|acaba\s+de\s+(?:llegar|chegar))"
+        r"|que\s+(?:te\s+|lhe\s+)?chegou\b"
         r"|que\s+(?:(?:voce|vc|usted)\s+)?(?:recebeu|recibio|recibiste|recebeste|ha\s+recibido)"
-        r"|che\s+(?:ti|le|vi)\s+(?:abbiamo\s+)?(?:inviato|mandato|e\s+arrivato))",
+        r"|che\s+(?:ti|le|vi)\s+(?:abbiamo\s+)?(?:inviato|mandato|e\s+(?:appena\s+)?arrivato|sono\s+(?:appena\s+)?arrivati))",
         r"credenciales(?:\s+de\s+acceso)?",
         r"(?:datos|dados|dati)\s+(?:de|di)\s+(?:acceso|acesso|accesso)",
         r"credenziali(?:\s+di\s+accesso)?",
         r"credenciais(?:\s+de\s+acesso)?",
         # NL
-        r"code\s+(?:terug\s+)?die\s+(?:u|je|jij)\s+(?:[\w-]+\s+){0,4}?(?:ontvangen|gekregen|kreeg|kreegt|ontving|krijgt)\b",
+        r"code\s+(?:terug\s+|doorsturen\s+|sturen\s+|doorgeven\s+|geven\s+|mailen\s+)?die\s+(?:u|je|jij)\s+(?:[\w-]+\s+){0,4}?"
+        r"(?:ontvangen|gekregen|kreeg|kreegt|ontving|krijgt)\b",
+        # the code a card reader, scanner or token shows ("de code in die uw Rabo Scanner nu toont",
+        # "the code shown on your card reader", "den Code, den Ihr TAN-Generator anzeigt")
+        r"code\s+(?:in\s+)?die\s+(?:uw|je|jouw|de)\s+(?:[\w-]+\s+)?(?:scanner|kaartlezer|digipass|token|app)\s+"
+        r"(?:[\w-]+\s+){0,2}?(?:toont|geeft|weergeeft|aangeeft)\b",
+        r"code\s+(?:in\s+)?die\s+(?:nu\s+)?op\s+(?:het|uw|je)\s+(?:scherm|display)\s+(?:verschijnt|staat|wordt\s+getoond)\b",
+        r"code\s+(?:shown|displayed|generated)\s+(?:on|by)\s+(?:your\s+|the\s+)?(?:card\s+reader|token|scanner|digipass)",
+        r"code\s*,?\s+(?:den|welchen)\s+(?:ihr|dein|der|das)\s+(?:[\w-]+\s+)?(?:tan-?generator|lesegerat|kartenleser|token"
+        r"|scanner)\s+(?:[\w-]+\s+){0,2}?(?:anzeigt|erzeugt|generiert)\b",
         # any language: a code sent by text message ("un code par SMS", "un codigo por SMS") or
         # one of so many digits ("code a six chiffres", "codice di sei cifre", "sechsstelliger Code")
         r"(?:codes?|codigos?|codice|codici)\s+(?:\w+\s+){0,2}?(?:par|por|per|via|by|in|pelo|em)\s+(?:sms|texto|text)\b",
@@ -558,6 +579,8 @@ _NOUNS = {
 # "pasport", ... The rules still need a request cue around them.
 _NOUNS_COLLOQUIAL = {
     "id_document": [
+        # not the Italian participle "perso" (lost: "ho perso il telefono")
+        r"(?<!ho )(?<!hai )(?<!ha )(?<!abbiamo )(?<!avete )(?<!hanno )(?<!aver )(?<!avere )(?<!avendo )"
         r"perso\b(?![- ]?(?:nummer|nr)\b)",
         r"(?:ihre[nrs]?|deine[nrs]?|je|uw|jouw)\s+id\b(?![- ]?(?:nummer|nr|number)\b)",
         r"id[- ]?bewijs\b",
@@ -953,6 +976,13 @@ _CUE_BEFORE_GROUPS = (
      r"|graag\s+(?:ontvangen|krijgen)\b"
      r"|(?:we|wij|ik)\s+(?:nog\s+)?(?:\w+\s+)?missen\b|ontbre(?:ekt|ken)\s+(?:nog|ons|in|aan|bij)\b|laat\s+(?:ons|me|mij)\b"
      r"|wat\s+(?:is|zijn)\s+(?:uw|je|jouw)\b|mag\s+ik\b|(?:mogen|kunnen)\s+wij\b"),
+    # any language: "write me / us" the data ("just write me your online banking login on an email",
+    # "écris-moi les identifiants", "Scrivimi le credenziali", "schreib mir deine IBAN", "escríbeme la clave")
+    ("""write ecris ecrivez schreib schreibe schreibt schreiben scrivimi scriveteci scrivici scrivetemi escribeme
+        escribenos escribame escreve escreva schrijf""",
+     r"write\s+(?:me|us)\b|ecri(?:s|vez)[\s-]+(?:moi|nous)\b|schreib(?:e|t)?\s+(?:mir|uns)\b|schreiben\s+sie\s+(?:mir|uns)\b"
+     r"|scrivimi\b|scriveteci\b|scrivici\b|scrivetemi\b|escribeme\b|escribenos\b|escribame\b"
+     r"|escrev(?:e|a)[\s-]+(?:me|nos)\b|schrijf\s+(?:me|mij|ons)\b"),
     # any language: to a mail address ("bitte bis Freitag an personal@firma.de:", "graag naar hr@bedrijf.nl")
     ("""an naar to a para per al""",
      r"(?:an|naar|to|a|para|per|al)\s+[\w.+-]+@[\w-]+\.\w"),
@@ -1004,6 +1034,11 @@ _CUE_AFTER_PLAIN = frozenset(b"""
 # Passive cues (and verbs with the object pronoun before them), searched in the
 # part of the sentence after the noun, in groups as above.
 _CUE_AFTER_GROUPS = (
+    # DE separable "eintragen" / NL "invullen" split around the noun, into a form or field
+    # ("tragen Sie bitte Ihr Kennwort in das verlinkte Formular ein", "vul je pincode in het formulier in")
+    ("""ein in""",
+     r"in\s+(?:das|dem|unser|unserem|dieses|diesem|folgende|folgendes|het|dit|ons|onderstaand|onderstaande)\s+"
+     r"(?:[\w-]+\s+){0,2}?(?:formular|feld|eingabefeld|maske|formulier|veld|invulveld)\s+(?:[\w-]+\s+){0,4}?(?:ein|in)\b"),
     # EN / FR / DE / ES
     ("""required needed necessary mandatory sent provided submitted uploaded attached included
         emailed mailed verified confirmed
@@ -1217,16 +1252,26 @@ _NEGATION_GROUPS = (
     ("""no do does will would should must shall may don doesn won wouldn shouldn mustn not be ne n pas
         plus dont doesnt wont wouldnt shouldnt mustnt""",
      r"(?=[nbdwsmpuoia])(?:"
-     r"no\s+(?:one|need|longer)\b"
+     # not "no need to go into town" (another errand, not the data)
+     r"no\s+(?:one|longer)\b|no\s+need\b(?!\s+(?:for\s+you\s+)?to\s+(?:go|come|visit|call|phone|travel|queue|wait|worry|drive|print|pop)\b)"
+     # not "don't forget", and not "we (still) don't have your SSN" (it is missing: a request, unless
+     # "don't have to")
      rf"|(?:do|does|will|would|should|must|shall|may)\s*(?:not\b|n{_AP}t\b)(?!\s+(?:forget|hesitate|ignore|delay|wait|miss))"
+     r"(?!\s+(?:yet\s+)?(?:have|got)\b(?!\s+to\b))"
      rf"|(?:don|doesn|won|wouldn|shouldn|mustn){_AP}t\b(?!\s+(?:forget|hesitate|ignore|delay|wait|miss))"
+     r"(?!\s+(?:yet\s+)?(?:have|got)\b(?!\s+to\b))"
      # informal spelling without the apostrophe ("pls dont email me ...")
      r"|(?:dont|doesnt|wont|wouldnt|shouldnt|mustnt)\b(?!\s+(?:forget|hesitate|ignore|delay|wait|miss))"
+     r"(?!\s+(?:yet\s+)?(?:have|got)\b(?!\s+to\b))"
      r"|not\s+(?:be\s+)?(?:required|needed|necessary|ask|request)"
      r"|be\s+(?:wary|careful|cautious)|under\s+no\s+circumstances|on\s+no\s+account|in\s+no\s+case|at\s+no\s+time"
      # not German colloquial "ne" (= eine: "schick mir noch ne Kopie")
      r"|(?<!noch )(?<!mal )(?<!mir )(?<!uns )(?<!bitte )(?<!kurz )(?<!einfach )(?<!schnell )(?<!auch )"
-     rf"ne\s+(?!pas\s+(?:oubli|hesit|ignor|tard))|n{_AP}\s*(?!oubli|hesit|ignor|attend)"
+     # not the restrictive "ne ... que" ("il ne nous manque plus qu'une copie de votre permis")
+     rf"ne\s+(?!pas\s+(?:oubli|hesit|ignor|tard))"
+     r"(?!(?:nous\s+|vous\s+|me\s+|te\s+|lui\s+|leur\s+)?(?:manque|manquent|reste|restent|faut|attendons|attend)"
+     r"\s+(?:plus\s+|donc\s+|maintenant\s+)?qu)"
+     rf"|n{_AP}\s*(?!oubli|hesit|ignor|attend)(?!y\s+a\s+plus\s+qu)"
      r"|pas\s+(?:besoin|necessaire)|plus\s+besoin"
      r")"),
     # EN / FR: messages or people that ask for data (the verbs are the triggers)
@@ -1271,6 +1316,14 @@ _NEGATION_GROUPS = (
      r")"),
 )
 _NEGATION_GROUPS += (
+    # messages in which data is asked for, passive ("valse e-mails ... waarin om inloggegevens wordt gevraagd",
+    # "E-Mails, in denen nach Ihrem Passwort gefragt wird", "correos en los que se piden sus claves")
+    ("""gevraagd gefragt verlangt gefordert angefordert pide piden solicita solicitan chiede chiedono pede pedem""",
+     r"(?:e-?mails?|nachrichten|berichten|correos?|mensajes?|messaggi|mensagens|sms)\s*,?\s+(?:[\w-]+\s+){0,7}?"
+     r"(?:waarin|in\s+denen|in\s+der|en\s+(?:los|las)\s+que|in\s+cui|nei\s+quali|em\s+que|nas\s+quais|nos\s+quais)\s+"
+     r"(?:\w+\s+){0,5}?(?:(?:wordt|worden|werd|werden)\s+gevraagd|gevraagd\s+(?:wordt|worden)"
+     r"|(?:gefragt|verlangt|gefordert|angefordert)\s+(?:wird|werden)|se\s+(?:pide|piden|solicita|solicitan)"
+     r"|si\s+(?:chiede|chiedono)|(?:viene|vengono)\s+(?:chiest|richiest)|se\s+(?:pede|pedem))\b"),
     # DE / NL "nicht" / "niet", but not in "don't forget" ("Vergeet niet ons ... te sturen", "vergessen Sie nicht")
     ("""nicht niet""",
      r"(?<!vergessen\ssie\s)(?<!vergiss\s)nicht\b(?!\s+(?:zu\s+)?vergessen\b)"
@@ -1315,13 +1368,22 @@ _MENTION_GUARDS = {
     "password": re.compile(
         r"\b(?:"
         r"reset|forgot(?:ten)?|new\s+(?:password|pin|passcode)|chang(?:e|ing)\b"
+        # a PIN typed in person, at a shop's terminal or a cash machine ("you may still be asked to enter
+        # your PIN in the shop", "an der Kasse", "au terminal de paiement", "en el datafono", "alla cassa")
+        r"|(?:in|at)\s+(?:the\s+|a\s+)?(?:shops?|stores?|tills?|checkouts?|(?:payment\s+|card\s+)?terminals?|cash\s+machines?"
+        r"|atms?|cashpoints?)\b|an\s+der\s+kasse|am\s+(?:karten)?terminal|im\s+geschaft|am\s+geldautomaten"
+        r"|(?:au|sur\s+le)\s+terminal|en\s+magasin|a\s+la\s+caisse|au\s+distributeur|en\s+(?:la\s+)?tienda|en\s+el\s+datafono"
+        r"|en\s+el\s+cajero|in\s+negozio|alla\s+cassa|al\s+pos\b|al\s+bancomat|in\s+de\s+winkel|aan\s+de\s+kassa"
+        r"|bij\s+de\s+(?:betaal|pin)automaat|na\s+loja|no\s+terminal|na\s+caixa\b|no\s+multibanco"
         r"|(?:choose|create|set\s+up|set)\s+(?:a\s+|your\s+|new\s+|strong\s+){0,3}(?:password|pin|passcode|passphrase)"
         r"|update"
         r"|temporary|strong|keep\s+(?:[\w'\u2019]+\s+){0,3}(?:safe|secret|private|confidential)|sign\s+in\s+with|log\s+in\s+with"
         r"|reinitialis|oubli|nouveau|changer|changez|modifi|cre(?:er|ez)\s+(?:un\s+|votre\s+|nouveau\s+)*(?:mot|code|pin)"
         r"|defini|temporaire|(?:conserve[rz]?|garde[rz]?)\s+(?:[\w']+\s+){0,4}?(?:secret|confidentiel|en\s+lieu\s+sur"
         r"|pour\s+vous)"
-        r"|zurucksetzen|zuruckgesetzt|vergessen|neue[sn]?\b|andern|geandert|festlegen|vergeben|sicher\s+auf"
+        # "neue" only before the password noun ("Ihr neues Passwort"), not "das neue Mailsystem"
+        r"|zurucksetzen|zuruckgesetzt|vergessen|neue[sn]?\s+(?:[\w-]+\s+)?(?:[\w]+-)?(?:passwort|kennwort|pin|tan|code"
+        r"|zugangs|anmelde|login|einmal|sicherheits|bestatigungs)|andern|geandert|festlegen|vergeben|sicher\s+auf"
         r"|restablec|olvid|nuev[oa]|cambi(?!o\s+d[ie]\s+(?:operador|operatore|gestore|compania|tarifa|piano|plan))|recuper|crea(?:r|e)?\s+(?:una\s+|un\s+|su\s+|tu\s+|la\s+|il\s+|nueva\s+)*"
         r"(?:contrasena|clave|pin|password|codice)|establec"
         r"|reimpost|dimenticat|nuov[oa]|imposta|scegli"
@@ -1387,7 +1449,7 @@ _CODE_NOUN = re.compile(r"code|otp|tan|codigo|codice|codici")
 # "the link below", "über den folgenden Link", "on the following page": where to enter it, not a code given.
 _LINK_PLACE = re.compile(
     r"\b(?:link|lien|enlace|collegamento|ligacao|hyperlink|url|page|pagina|seite|webseite|website|site|sitio|sito"
-    r"|webpagina)\s+(?:below|above|ci-dessous|ci-dessus|unten|abaixo"
+    r"|webpagina)\s+(?:(?:linked|shown|given|listed)\s+)?(?:below|above|ci-dessous|ci-dessus|unten|abaixo"
     r"|suivante?|siguiente|seguente|volgende|seguinte|following"
     r"|qui\s+sotto|a\s+continuacion|hieronder|sotto)\b"
     r"|\b(?:following|folgende[nmrs]?|siguiente|seguente|volgende|seguinte|suivante?|onderstaande)\s+"
@@ -1398,12 +1460,12 @@ _LINK_PLACE = re.compile(
 # The reader's own need, not a request: "Sie benötigen Ihren Ausweis", "u heeft
 # uw paspoort nodig", "necesitará su pasaporte".
 _READER_NEEDS_WORDS = frozenset(b"""
-    sie du u je jij heeft hebt necesitara necesitaras necesitaran avrai avrete avra precisara precisaras
+    sie du u je jij heeft hebt heb necesitara necesitaras necesitaran avrai avrete avra precisara precisaras
     precisarao vai you
 """.split())
 _READER_NEEDS = re.compile(
     r"\b(?:(?:sie|du)\s+(?:benotigen|brauchen|benotigst|brauchst)|(?:benotigen|brauchen)\s+sie|(?:benotigst|brauchst)\s+du"
-    r"|(?:u|je|jij)\s+(?:heeft|hebt)|(?:heeft|hebt)\s+(?:u|je|jij)"
+    r"|(?:u|je|jij)\s+(?:heeft|hebt)|(?:heeft|hebt|heb)\s+(?:u|je|jij)"
     r"|necesitara[sn]?|(?:avrai|avrete|avra)\s+bisogno|precisara[sn]?|vai\s+precisar"
     rf"|you(?:{_AP}ll|\s+will|\s+would|{_AP}d)\s+(?:also\s+)?need\b(?!\s+to\b))\b"
 )
@@ -1505,7 +1567,7 @@ _CHANNEL = re.compile(
     r"apps?\b(?<!whatsapp)(?<!whatsapps)(?<!knapp)"
     r"|l'\s*application|notre\s+application|votre\s+application|mobile\s+app|banking\s+app"
     r"|appli\b|aplicacion|aplicacao|aplicativo|applicazione"
-    r"|portal(?:e|s)?\b|portail\b|portaal\b"
+    r"|portal(?:e|s)?\b|portail\b|portaal\b|plateforme\b|plataforma\b|piattaforma\b|platforms?\b|plattform\b"
     r"|online[\s-]?bankings?\b|internet[\s-]?bankings?\b|home[\s-]?bankings?\b|mobile[\s-]?bankings?\b"
     r"|banca\s+(?:online|en\s+linea|digital|movil|electronica|a\s+distancia)|banque\s+en\s+ligne"
     r"|internetbankieren|online\s+bankieren|mobiel\s+bankieren"
@@ -1530,12 +1592,18 @@ _CHANNEL = re.compile(
     r"|gerer\s+ma\s+reservation|buchung\s+verwalten|boeking\s+beheren|l'\s*ent\b"
 )
 _CONTRAST_WORDS = frozenset(b"""
-    rather instead anstatt statt stattdessen plutot lieu lugar vez invece anziche piuttosto plaats inves
+    rather instead anstatt statt stattdessen plutot lieu lugar vez invece anziche piuttosto plaats inves place
+    liever antes
 """.split())
 _CONTRAST = re.compile(
     r"rather\s+than|instead\s+of|(?<![a-z])instead\s*,|stattdessen\b|anstatt\b|statt(?<![a-z]statt)\b|plutot\s+que|au\s+lieu\s+de"
     r"|en\s+lugar\s+de|en\s+vez\s+de|invece\s+(?:di|che)|anziche|piuttosto\s+che|in\s+plaats\s+van|em\s+vez\s+de"
     r"|ao\s+inves\s+de|em\s+lugar\s+de"
+    # "instead" on its own, before the channel ("caricarli invece nel portale", "upload it instead in the app")
+    r"|invece\s+(?:nel|nella|nell|sul|sulla|tramite|attraverso|in|su|dal|dalla)\b|instead\s+(?:in|on|via|through|to)\b"
+    r"|en\s+su\s+lugar\b|em\s+vez\s+disso|in\s+plaats\s+daarvan|a\s+la\s+place\b"
+    r"|plutot\s+(?:dans|sur|via|par|depuis|en\s+ligne)\b|liever\s+(?:[\w-]+\s+){0,6}?dan\b"
+    r"|antes\s+(?:na|no|pela|pelo|atraves)\s+(?:\w+\s+)?(?:area|app|aplicacao|aplicativo|portal|site|plataforma)\b"
 )
 _MAIL_WORD = re.compile(
     r"(?<=\brepl)(?:y|ying)\s+with\b|(?<=\brepondez\spas\s)avec\b|(?<=\bresponda\s)con\b|(?<=\brispondete\s)con\b"
@@ -1588,7 +1656,8 @@ _HANDOVER_WORDS = frozenset(b"""
 _NOT_AFTER_MAIL = re.compile(
     rf"^[^.!?;,]*(?:\b(?:not|cannot|kein\w*|pas|no|non|nao|niet|geen|nicht)\b|n{_AP}t\b)[^.!?;,]*\b(?:secur\w*|safe\w*|sicher\w*"
     r"|sur\b|segur\w*|sicur\w*|veilig\w*|protect\w*|geschutzt\w*|protege\w*"
-    r"|accept\w*|akzeptier\w*|acept\w*|accett\w*|aceit\w*|geaccepteerd)"
+    r"|accept\w*|akzeptier\w*|acept\w*|accett\w*|aceit\w*|geaccepteerd"
+    r"|aannem\w*|aangenomen|verwerk\w*|annehm\w*|entgegennehm\w*|angenommen|bearbeit\w*|process\w*|trait\w*|tramit\w*)"
 )
 _MAIL_VERB_NOT = re.compile(r"\bmail\s+(?:hem|het|ze|deze|dit)\s+(?:\w+\s+){0,3}?niet\b")
 
@@ -1652,6 +1721,7 @@ _CHANNEL_WORDS = frozenset(b"""
     mi il mijn minha formulaire sicheres formular formulario modulo beveiligd
     website websites site sito our notre nuestro nostro onze nosso unserer unseren unsere unserem votre web
     manage gerir gestisci gestionar gerer buchung boeking ent
+    plateforme plataforma piattaforma platform platforms plattform
 """.split())
 _CHANNEL_SUFFIX = re.compile(r"(?:app|portal|portail|portaal|banking|postfach)(?:s|e)?\b")
 
@@ -2052,6 +2122,7 @@ def _is_request(t: str, s: int, e: int, cat: str, ctx: dict[str, Any] | None = N
         (not _CUE_BEFORE_WORDS.isdisjoint(pre_words) and _cue_before(pre, pre_words))
         or _link_cue(t, pre, pre_words)
         or _elliptic_cue(pre, post, pre_words)
+        or _question_cue(t, e, pre, post, pre_words)
         or (((not _CUE_AFTER_WORDS.isdisjoint(post_words) and _cue_after(post, post_words))
              or _passive_before(pre, pre_words))
             and (cat not in _DOCUMENTS or _transferable(t, s, e, words)))
@@ -2085,13 +2156,15 @@ def _is_request(t: str, s: int, e: int, cat: str, ctx: dict[str, Any] | None = N
 # (phishing); "update" is no mail request.
 _LINK_CUE_WORDS = frozenset(b"""
     update aktualisieren aktualisiere mettez mettre actualice actualiza actualizar aggiorni aggiorna aggiornare
-    werk bijwerken atualize atualiza atualizar
+    werk bijwerken atualize atualiza atualizar updating actualizando aggiornando atualizando mettant
     entering typing saisissant entrant renseignant indiquant confirmant introduciendo ingresando escribiendo
     confirmando inserendo digitando indicando confermando inserindo introduzindo informando eingabe
 """.split())
 _LINK_CUE = re.compile(
     r"\b(?:update|aktualisieren|aktualisiere|(?:mettez|mettre)\s+a\s+jour|actualice|actualiza|actualizar|aggiorni"
     r"|aggiorna|aggiornare|werk\s+(?:\w+\s+){0,3}?bij|werk\s+(?:uw|je|jouw)|bijwerken|atualize|atualiza|atualizar"
+    # by updating it at the link ("Evite a coima atualizando os dados do seu cartao no link")
+    r"|updating|actualizando|aggiornando|atualizando|en\s+mettant\s+a\s+jour"
     # by entering it at the link ("validez votre compte en saisissant votre mot de passe sur http://...")
     r"|by\s+(?:entering|typing)|en\s+(?:saisissant|entrant|renseignant|indiquant|confirmant)|introduciendo|ingresando"
     r"|escribiendo|confirmando|inserendo|digitando|indicando|confermando|inserindo|introduzindo|informando"
@@ -2099,9 +2172,36 @@ _LINK_CUE = re.compile(
 )
 
 
+# A question for the value, with the article, right before the noun, in a sentence that ends in
+# a question mark, the noun its head ("what's the password of the wifi?", "qual e a senha do app
+# do banco?", "wie war nochmal das Passwort fur die App?", "wat is de pincode?"); not "What is
+# the password policy?" or "Was ist die Steuer-ID und wo finde ich sie?" (_question_cue).
+_QUESTION_WORDS = frozenset(b"what whats quel quelle quels quelles quoi koi wie was cual cuales qual quali quais wat".split())
+_QUESTION_BEFORE = re.compile(
+    rf"\b(?:what(?:{_AP}s|\s+is|\s+are|s)\s+(?:the|ur)|(?:quel|quelle|quels|quelles)\s+(?:est|sont)\s+(?:le|la|les|l)"
+    r"|(?:wie|was)\s+(?:lautet|lauten|ist|sind|war)\s+(?:(?:nochmal|noch\s+mal|gleich|eigentlich)\s+)?(?:das|die|der|den)"
+    r"|(?:cual|cuales)\s+(?:es|son|era)\s+(?:el|la|los|las)"
+    r"|(?:qual|quali)\s+(?:e|sono|era)\s+(?:il|la|i|le|l)|(?:qual|quais)\s+(?:e|sao|era)\s+(?:o|a|os|as)"
+    r"|wat\s+(?:is|zijn|was)\s+(?:het|de|je)|c\s*(?:est\s+quoi|koi)\s+(?:le|la|ton|ta|votre))\s+(?:[\w-]+\s+)?$"
+)
+# what may follow the noun in such a question: nothing, or whose it is ("of the wifi", "do app do banco")
+_QUESTION_AFTER = re.compile(
+    r"\s*(?:(?:of|for|on|to|from|van|voor|bij|op|de|del|della|dello|dei|di|du|des|da|do|dos|das|fur|von|vom|der|zum|zur"
+    r"|para|pra|per|al|au|aux)\b[^,]*)?\s*$"
+)
+
+
+def _question_cue(t: str, e: int, pre: str, post: str, pre_words: list[bytes]) -> bool:
+    """Whether the noun ending at ``e`` is what a question asks for (:data:`_QUESTION_BEFORE`)."""
+    if _QUESTION_WORDS.isdisjoint(pre_words) or _QUESTION_BEFORE.search(pre) is None:
+        return False
+    end = e + len(post)
+    return end < len(t) and t[end] == "?" and _QUESTION_AFTER.match(post) is not None
+
+
 #: Words of any cue before the noun (a window without any of them and without an
 #: after-cue word has no cue of its own).
-_ANY_BEFORE_WORDS = _CUE_BEFORE_WORDS | _PASSIVE_BEFORE_WORDS | _LINK_CUE_WORDS
+_ANY_BEFORE_WORDS = _CUE_BEFORE_WORDS | _PASSIVE_BEFORE_WORDS | _LINK_CUE_WORDS | _QUESTION_WORDS
 
 
 def _link_cue(t: str, pre: str, pre_words: list[bytes]) -> bool:
@@ -2557,16 +2657,98 @@ def _rescuable(t: str, cats: list[str]) -> list[str]:
         cats = [c for c in cats if c != "card_number"]
     if cats and _OWN_WORDS.intersection(_words(t)):
         cats = _not_only_own(t, cats)
+    if cats:
+        cats = _not_only_given(t, cats)
+    if cats and _TRIVIA.search(t) is not None:
+        return []
+    if cats and _secure_text(t):
+        # the text points to a secure channel instead of mail: no rescue, as the rules' secure
+        # veto (but credentials typed in at a link stay open: phishing)
+        cats = [c for c in cats if c == "password" and _LINKISH.search(t) is not None]
     return cats
+
+
+# Trivia about a document or number, not a request ("Le saviez-vous ? Dans le numéro de
+# sécurité sociale, le premier chiffre indique le sexe", "Wussten Sie schon? Die
+# Rentenversicherungsnummer enthält ...", "Curiosidade: os dois últimos dígitos do CPF").
+_TRIVIA = re.compile(
+    rf"\b(?:did\s+you\s+know|fun\s+fact|le\s+saviez[\s-]vous|saviez[\s-]vous\s+que|wussten\s+sie\s+(?:schon|dass)"
+    r"|wusstest\s+du\s+(?:schon|dass)|sabias\s+que|sabia\s+que|lo\s+sapevi|sapevate\s+che|sapevi\s+che|wist\s+je\s+(?:dat|datje)"
+    r"|wist\s+u\s+dat|curiosidade|curiosidad|curiosita)\b"
+)
+
+# The sender gives the data or document to the reader: a number has been assigned to them
+# ("Se le ha asignado número de afiliación", "Le è stato attribuito un codice fiscale
+# provvisorio", "O NIF e o número de utente foram atribuídos", "Ihnen wurde eine Steuer-ID
+# zugeteilt") or a document is attached by the sender ("In de bijlage vindt u ... een kopie
+# van het paspoort van onze directeur", "Please find attached", "Lo encontrará en la
+# resolución adjunta"). A noun in such a sentence is given, not asked for.
+_GIVEN = re.compile(
+    r"\b(?:(?:has|have|had)\s+been\s+(?:assigned|allocated|issued)|(?:was|were|is|are)\s+(?:assigned|allocated|issued)\s+to"
+    r"|(?:vous\s+)?a\s+ete\s+attribuee?|(?:ont|a)\s+ete\s+attribuee?s?|(?:vous\s+)?(?:a|ont)\s+ete\s+(?:attribu|delivr)"
+    r"|(?:wurden?|ist|sind)\s+(?:ihnen\s+|dir\s+)?(?:[\w-]+\s+){0,3}?(?:zugeteilt|zugewiesen|vergeben|ausgestellt)\b"
+    r"|(?:se\s+)?(?:le|te|les)\s+(?:ha|han)\s+(?:sido\s+)?asignad|(?:ha|han)\s+sido\s+asignad"
+    r"|(?:e|sono)\s+stat[oaie]\s+(?:attribuit|assegnat|rilasciat)|(?:le|ti|vi|gli)\s+(?:e|sono)\s+stat[oaie]\s+(?:attribuit|assegnat)"
+    r"|(?:foi|foram)\s+(?:\w+\s+)?(?:atribuid|emitid)"
+    r"|(?:is|zijn|werd|werden)\s+(?:aan\s+u\s+|u\s+)?(?:toegekend|toegewezen|uitgereikt)"
+    r"|please\s+find\s+attached|attached\s+(?:is|are|please\s+find|you\s+will\s+find)|(?:you\s+will\s+)?find\s+attached"
+    r"|(?:vous\s+trouverez|veuillez\s+trouver)\s+ci-?\s*joint|ci-?\s*joint\s+(?:vous\s+trouverez|le|la|les|une?)\b"
+    r"|anbei\s+(?:finden|erhalten|senden|ubersenden)|im\s+anhang\s+(?:finden|erhalten)\s+sie"
+    r"|(?:lo|la|los|las)\s+encontrara\s+(?:en\s+)?(?:el|la)\s+(?:\w+\s+)?adjunt|adjunto\s+(?:le|te|les)\s+(?:enviamos|remitimos|envio|remito)"
+    r"|in\s+allegato\s+(?:trova|trovate|le\s+inviamo|ti\s+invio)|trova\s+in\s+allegato|(?:riportat|indicat)[oaie]\s+nel(?:l)?\s*(?:\w+\s+)?allegat"
+    r"|^\s*adjunto\s+(?:la|el|los|las|una?|le|te|les)\b|^\s*(?:in\s+)?(?:de\s+)?bijlage\s*[,:]"
+    r"|in\s+de\s+bijlage\s+(?:vindt|vind)\s+(?:u|je)|bijgevoegd\s+(?:vindt|vind|sturen)\s+(?:u|je|wij|we)"
+    r"|segue\s+(?:em\s+)?anexo|(?:envio|enviamos|encontra|encontrara|vai\s+encontrar)\s+em\s+anexo"
+    r"|em\s+anexo\s+(?:segue|seguem|enviamos|envio|encontra))"
+)
+
+
+# The writer's story of a lost, stolen or expired document, not a request ("in Rom wurden mir
+# Reisepass und Kreditkarte geklaut", "roubaram-me a mochila com o passaporte", "Se me ha caducado
+# el DNI y tengo que renovarlo", "Mi è scaduta la carta d'identità e devo rinnovarla").
+_LOST_OR_EXPIRED = re.compile(
+    r"\b(?:stolen|stole|nicked|lost\s+(?:my|our|his|her|their)|verloren|kwijtgeraakt|(?:j\s*ai|on\s+a)\s+perdu"
+    r"|(?:he|hemos)\s+perdido|perdi\b|perdeu|ho\s+perso|abbiamo\s+perso|smarrit[oaie]|geklaut|gestohlen|vole|volee|voles|volees|robado|robada|robaron|me\s+robaron|rubato|rubata"
+    r"|rubati|mi\s+hanno\s+rubato|gestolen|roubad[oa]s?|roubaram|furtad[oa]|(?:se\s+)?me\s+ha\s+caducado|se\s+me\s+caduco"
+    r"|mi\s+e\s+scadut[oa]|(?:e|sono)\s+scadut[oa]\s+da|ist\s+mir\s+abgelaufen|m\s*a\s+expire|est\s+expiree?\s+depuis"
+    r"|(?:tengo|tenemos)\s+que\s+renovar|(?:devo|dobbiamo)\s+(?:rinnovar|rifar)|(?:muss|mussen)\s+(?:\w+\s+){0,3}?(?:verlangern|erneuern)"
+    r"|(?:je\s+dois|il\s+faut\s+que\s+je)\s+(?:le\s+|la\s+|les\s+)?(?:renouveler|refaire)|(?:tenho|temos)\s+(?:de|que)\s+renovar"
+    r"|(?:ik\s+moet|moet\s+ik)\s+(?:\w+\s+){0,3}?(?:vernieuwen|verlengen|aanvragen))"
+)
+# How to choose a good password (a workshop, a tip), not a request for one ("cómo crear
+# contraseñas seguras", "come scegliere password robuste", "comment créer un mot de passe solide").
+_HOW_TO_CHOOSE = re.compile(
+    r"\b(?:how\s+to|comment|como|come|wie\s+man|hoe\s+(?:je|u|men)?)\s+(?:\w+\s+)?(?:create|choose|pick|make|set|creer|choisir"
+    r"|crear|elegir|escoger|criar|escolher|creare|scegliere|impostare|erstellen|wahlen|anlegen|maken|kiezen|aanmaken)\b"
+)
+
+
+def _not_only_given(t: str, cats: list[str]) -> list[str]:
+    """``cats`` without the categories whose every noun in ``t`` sits in a sentence where the
+    sender gives it (:data:`_GIVEN`), the writer tells of losing it or of its expiry
+    (:data:`_LOST_OR_EXPIRED`) or, for a password, how to choose one (:data:`_HOW_TO_CHOOSE`),
+    so the scorer adds none of them."""
+    keep: dict[str, bool] = {}
+    for s, e, cat in _noun_spans(t):
+        if cat not in cats:
+            continue
+        pre, post = _sentence(t, s, e)
+        window = f"{pre}{t[s:e]}{post}"
+        gone = _GIVEN.search(window) is not None or _LOST_OR_EXPIRED.search(window) is not None or (
+            cat == "password" and _HOW_TO_CHOOSE.search(window) is not None)
+        keep[cat] = keep.get(cat, False) or not gone
+    return [c for c in cats if keep.get(c, True)]
 
 
 # The writer's own possessive ("my", "mon", "meine", "mi", "il mio", "mijn", "o meu"): a
 # category the text names only as the writer's own ("J'ai enfin refait mon permis de
 # conduire", "Das Finanzamt hat mir meine Steuernummer zugeteilt") is not asked for.
 _OWN_WORDS = frozenset(b"my mon ma mes mein meine meinen meinem meiner meines mi mis mio mia miei mie mijn meu meus minha minhas".split())
+# Spanish "mi(s)" directly before the noun or one adjective only: Italian "mi" is "(to) me"
+# ("mi scrivi le credenziali dell'home banking?").
 _MY_BEFORE = re.compile(
-    r"\b(?:my|mon|ma|mes|mein(?:e[mnrs]?)?|mis?|(?:il\s+|la\s+|i\s+|le\s+)?(?:mio|mia|miei|mie)|mijn"
-    r"|(?:o\s+|a\s+|os\s+|as\s+)?(?:meus?|minhas?))\s+(?:[\w'-]+\s+){0,2}$"
+    r"\b(?:(?:my|mon|ma|mes|mein(?:e[mnrs]?)?|(?:il\s+|la\s+|i\s+|le\s+)?(?:mio|mia|miei|mie)|mijn"
+    r"|(?:o\s+|a\s+|os\s+|as\s+)?(?:meus?|minhas?))\s+(?:[\w'-]+\s+){0,2}|mis?\s+(?:[\w'-]+\s+)?)$"
 )
 
 

@@ -33,7 +33,8 @@ sys.path.insert(0, str(ROOT))
 from detectors import sensitive as S  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "sensitive"
-SETS = ("dev.jsonl", "dev2.jsonl", "dev3.jsonl", "dev4.jsonl", "dev5.jsonl", "dev6.jsonl", "dev7.jsonl", "dev8.jsonl", "dev9.jsonl")
+SETS = ("dev.jsonl", "dev2.jsonl", "dev3.jsonl", "dev4.jsonl", "dev5.jsonl", "dev6.jsonl", "dev7.jsonl", "dev8.jsonl", "dev9.jsonl",
+        "dev10.jsonl")
 OUT = ROOT / "detectors" / "data" / "sensitive_model.json"
 UNIT_TESTS = ROOT / "tests" / "detectors" / "test_sensitive.py"
 EPOCHS = 30

@@ -1919,6 +1919,8 @@ def _ref_normalise(text):
     if text.isascii():
         return text.lower()
     t = unicodedata.normalize("NFKD", text)
+    # each emoji or pictograph (with its variation selectors and joiners) ends a clause
+    t = re.sub("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF][\uFE0F\u200D]*", " \n\n", t)
     for a, b in s._ASCII_FOLD:
         if a in t:
             t = t.replace(a, b)
@@ -2814,3 +2816,83 @@ def test_the_writers_own_document_is_not_rescued(own, asked):
     """The scorer adds no category the text names only as the writer's own ("my", "mon", "meine")."""
     assert sensitive_module._find_requests(own, _eager()) == frozenset()
     assert sensitive_module._find_requests(asked, _eager())
+
+
+# ------------------------------------------- 2 December, third change (after heldout5)
+# Generic corrections found by studying the retired fifth judge and dev10; each is a
+# property of the text. The sentences below are written for these tests.
+
+@pytest.mark.parametrize("text, cats", [
+    # "we (still) don't have your X" says it is missing: a request, not a negation
+    ("Payroll here: we still don't have your tax number. Could you reply with it by Friday?", {"national_id"}),
+    # the restrictive "ne ... que" is no negation
+    ("Il ne nous manque plus que votre RIB : merci de nous l'envoyer en réponse à ce mail.", {"bank_account"}),
+    # Italian "mi" is "(to) me", not the Spanish possessive
+    ("Mi mandi per favore le credenziali del conto aziendale? Devo pagare un fornitore.", {"password"}),
+    # the numbers of the card, plural; a Belgian bank-card number; the code a card reader shows
+    ("¿Me pasas los números de la tarjeta para terminar la reserva?", {"card_number"}),
+    ("Vul via de link hieronder uw bankkaartnummer in om de betaling af te ronden.", {"card_number"}),
+    ("Voer via de link de code in die uw kaartlezer nu toont.", {"password"}),
+    # "by updating" the data at a link (phishing)
+    ("Avoid the late fee by updating your card details at the link below.", {"card_number"}),
+    # a question for the value, the noun its head
+    ("Wat is de pincode van de bankapp? Ik wil even iets overmaken.", {"password"}),
+    # German separable verb around the noun
+    ("Bitte tragen Sie Ihre TAN in das Formular auf der verlinkten Seite ein.", {"password"}),
+    # "write me" the data
+    ("Schreib mir bitte deine IBAN, dann überweise ich dir das Geld.", {"bank_account"}),
+    # an emoji ends the clause: the negation before it does not reach the request after it
+    ("The transfer never arrived 😅 email me your IBAN and I'll send it again", {"bank_account"}),
+])
+def test_third_change_requests(text, cats):
+    assert find_requests(text) == cats
+
+
+@pytest.mark.parametrize("text", [
+    "You don't have to send us your passport: we already have a copy.",
+    "What is the password policy for new staff?",
+    "Was ist die Steuer-ID und wo finde ich sie?",
+    # a PIN typed in at a shop's terminal
+    "Now and then the terminal in the shop will still ask for your PIN.",
+    # a channel instead of mail, "instead" alone or "can't accept it by email"
+    "Per favore, non inviarci il codice fiscale: caricalo invece nell'area riservata.",
+    "Uw BSN kunnen we per e-mail niet aannemen; vul het in de app in.",
+    # warnings about fake mails that ask for data
+    "We krijgen meldingen over valse e-mails waarin om uw pincode wordt gevraagd.",
+    # a negation before an emoji still covers its own clause
+    "Never share your IBAN with strangers 😅",
+])
+def test_third_change_non_requests(text):
+    assert find_requests(text) == frozenset()
+
+
+@pytest.mark.parametrize("given, asked", [
+    ("Ihnen wurde eine neue Steuer-ID zugeteilt; sie steht im Schreiben.",
+     "Ihre neue Steuer-ID fehlt noch in der Akte."),
+    ("Please find attached a copy of our director's passport.",
+     "A copy of the director's passport, please."),
+    ("Le è stato attribuito un codice fiscale provvisorio.",
+     "Il codice fiscale provvisorio, per favore."),
+    ("Did you know? Your social security number never changes.",
+     "Your social security number, please, for the contract."),
+    ("On the train someone stole my bag with the passport and the credit card.",
+     "The passport and the credit card, please, before the trip."),
+    ("Se me ha caducado el DNI y tengo que renovarlo.",
+     "El DNI, por favor, antes del viaje."),
+    ("Our webinar shows how to choose a strong password.",
+     "Your password, please, for the webinar."),
+    ("Utilisez la plateforme du bailleur plutôt que de nous envoyer votre pièce d'identité par e-mail.",
+     "Votre pièce d'identité, s'il vous plaît, pour le dossier."),
+])
+def test_third_change_blocks_the_scorer(given, asked):
+    """Texts that give, tell of losing, explain or point away from mail are not rescued by the
+    scorer; the same nouns without those marks are (a toy scorer that adds every category)."""
+    assert sensitive_module._find_requests(given, _eager()) == frozenset()
+    assert sensitive_module._find_requests(asked, _eager())
+
+
+def test_the_italian_participle_perso_is_no_id_card():
+    text = "Ho perso la carta di credito in treno, la blocco subito."
+    assert "id_document" not in sensitive_module._find_requests(text, _eager())
+    assert "id_document" in sensitive_module._find_requests("Mi giri la foto del Perso?", _eager())
+

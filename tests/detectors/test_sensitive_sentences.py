@@ -30,7 +30,8 @@ from detectors.sensitive import CATEGORIES, request_scores
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "sensitive"
 DEV = DATA / "dev.jsonl"
-DEV_SETS = ("dev.jsonl", "dev2.jsonl", "dev3.jsonl", "dev4.jsonl", "dev5.jsonl", "dev6.jsonl", "dev7.jsonl", "dev8.jsonl", "dev9.jsonl")
+DEV_SETS = ("dev.jsonl", "dev2.jsonl", "dev3.jsonl", "dev4.jsonl", "dev5.jsonl", "dev6.jsonl", "dev7.jsonl", "dev8.jsonl", "dev9.jsonl",
+            "dev10.jsonl")
 LANGS = ("en", "fr", "de", "es", "it", "nl", "pt")
 MIN_PRECISION = 0.95
 MIN_RECALL = 0.95
@@ -54,7 +55,7 @@ def dev_scores(request):
     return scores
 
 
-HELD_OUT = ("heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl", "heldout4.jsonl", "heldout5.jsonl")
+HELD_OUT = ("heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl", "heldout4.jsonl", "heldout5.jsonl", "heldout6.jsonl")
 
 
 @pytest.mark.parametrize("name", DEV_SETS + HELD_OUT)
