@@ -353,7 +353,7 @@ _NOUNS = {
         rf"documento\s+(?:{_DI}riconoscimento|identificativo|de\s+identificacion|valido)",
         r"(?:copia|foto|fotografia|escaneo|scansione|fotocopia|imagen|imagem|copie|kopie)\s+"
         r"(?:de\s+|del\s+|do\s+|da\s+|di\s+|van\s+|della\s+)?(?:su\s+|seu\s+|sua\s+|tu\s+|tuo\s+|suo\s+|vostro\s+"
-        r"|uw\s+|je\s+|il\s+|o\s+|el\s+)?(?:documento|id)\b",
+        r"|uw\s+|je\s+|il\s+|o\s+|el\s+)?(?:documento(?!\s+(?:de|del|di|do|da|della|dello)\s+(?!identi|riconosc|viaje|viaggio))|id)\b",
         r"(?<!numero de )(?<!numero del )\bdni\b",
         r"cedula(?:\s+de\s+(?:identidad|ciudadania))?",
         r"(?:carne|carnet|tarjeta|cart(?:ao|oes)|carteira|bilhete)\s+de\s+(?:identidade|identidad|cidadao)",
@@ -425,7 +425,7 @@ _NOUNS = {
         r"numero\s+(?:de|del|do)\s+(?:su\s+|tu\s+)?(?:dni|nie|nif|documento(?:\s+(?:nacional\s+)?de\s+identidad)?"
         r"|carnet\s+de\s+identidad)",
         r"numero\s+de\s+(?:contribuinte|utente|afiliacion)",
-        r"codice\s+fiscale",
+        r"codic[ei]\s+fiscal[ei]",
         r"tessera\s+sanitaria",
         # NL
         r"sofi[- ]nummer",
@@ -745,7 +745,7 @@ _ANCHORS = {
         steuer steuerid sv seguridad seguranca previdenza nss nif nie niss cpf curp rfc bsn dni documento
         utr ni tin cuit cuil id identity identification identite identidad identidade identita cidadao rg
         ausweises personalausweises identiteitsbewijs identiteitskaart kaart
-        identificacion identificacao contribuinte utente afiliacion fiscale sanitaria sofi avs ahv cedula""",
+        identificacion identificacao contribuinte utente afiliacion fiscale fiscali sanitaria sofi avs ahv cedula""",
     "bank_account": """iban rib bancaire bancaires bank banking routing sort deposit bancarios bancarias
         bancaria bancario bancari bancarie cuenta conto conta nib clabe cbu cvu bic swift""",
     "card_number": """card cards credit cvv cvv2 cvc cvc2 carte cryptogramme security tarjeta carta cartao karte kaart
@@ -954,7 +954,7 @@ _CUE_BEFORE_GROUPS = (
      r"|(?<!te )(?<!lhe )(?<!le )(?<!se )(?:manda|envia|passa|pasa)\s+(?:(?:o|a|os|as)\s+)?(?:teu|tua|teus|tuas|tu|tus)\b|regaleme\b|regalame\b"
      r"|(?:agradeceria|agradeceriamos|agradecemos|agradeciamos|agradeco|agradecia)\s+que\s+(?:nos|me)\b|(?:fazer|faca|facam|fazer-nos|faz)\s+(?:\w+\s+)?chegar\b"),
     # IT
-    ("""invia inviare avere pervenire bisogno serve servono occorre occorrono giri gira girate dici dica dite
+    ("""invia inviare avere pervenire bisogno serve servono occorre occorrono giri gira girate dici dica dite risulta risultano
         chiediamo preghiamo prega manca mancano qual manda mandi mandate invii inviate inoltra inoltri gireresti
         girerebbe rimanda rimandi manderebbe invierebbe manderesti invieresti""",
      r"(?<!ti )(?<!vi )(?<!le )invia(?:re)?\b"
@@ -964,6 +964,7 @@ _CUE_BEFORE_GROUPS = (
      r"|(?:vi|le|ti)\s+(?:chiediamo|preghiamo)\b|la\s+preghiamo\b|si\s+prega\b"
      r"|(?:ci|mi)\s+manca(?:no)?\b|manca(?:no)?\s+ancora\b|manca(?:no)?\s+(?:nella|nel|nei|nelle|alla|al|in)\b|(?:avrei|avremmo)\s+bisogno\b"
      r"|qual\s+(?:e|sono)\s+(?:il|la|i|le)\s+(?:suo|sua|tuo|tua|vostro|vostra|suoi|sue|tuoi|tue)\b"
+     r"|(?:risulta|risultano)\s+(?:ancora\s+)?mancant[ei]\b"
      r"|(?:mi|ci)\s+(?:manda|mandi|mandate|invia|invii|inviate|inoltra|inoltri|gireresti|girerebbe|rimanda|rimandi"
      r"|manderebbe|invierebbe|manderesti|invieresti)\b"),
     # NL
@@ -1256,12 +1257,13 @@ _NEGATION_GROUPS = (
      r"no\s+(?:one|longer)\b|no\s+need\b(?!\s+(?:for\s+you\s+)?to\s+(?:go|come|visit|call|phone|travel|queue|wait|worry|drive|print|pop)\b)"
      # not "don't forget", and not "we (still) don't have your SSN" (it is missing: a request, unless
      # "don't have to")
-     rf"|(?:do|does|will|would|should|must|shall|may)\s*(?:not\b|n{_AP}t\b)(?!\s+(?:forget|hesitate|ignore|delay|wait|miss))"
+     rf"|(?<!so\syou\s)(?<!so\sthat\syou\s)(?<!so\sit\s)(?<!so\swe\s)(?:do|does|will|would|should|must|shall|may)\s*(?:not\b|n{_AP}t\b)(?!\s+(?:forget|hesitate|ignore|delay|wait|miss))"
      r"(?!\s+(?:yet\s+)?(?:have|got)\b(?!\s+to\b))"
-     rf"|(?:don|doesn|won|wouldn|shouldn|mustn){_AP}t\b(?!\s+(?:forget|hesitate|ignore|delay|wait|miss))"
+     # not a negated purpose after the request ("... so you don't end up on an emergency tax code")
+     rf"|(?<!so\syou\s)(?<!so\sthat\syou\s)(?<!so\sit\s)(?<!so\swe\s)(?:don|doesn|won|wouldn|shouldn|mustn){_AP}t\b(?!\s+(?:forget|hesitate|ignore|delay|wait|miss))"
      r"(?!\s+(?:yet\s+)?(?:have|got)\b(?!\s+to\b))"
      # informal spelling without the apostrophe ("pls dont email me ...")
-     r"|(?:dont|doesnt|wont|wouldnt|shouldnt|mustnt)\b(?!\s+(?:forget|hesitate|ignore|delay|wait|miss))"
+     r"|(?<!so\syou\s)(?<!so\sthat\syou\s)(?<!so\sit\s)(?<!so\swe\s)(?:dont|doesnt|wont|wouldnt|shouldnt|mustnt)\b(?!\s+(?:forget|hesitate|ignore|delay|wait|miss))"
      r"(?!\s+(?:yet\s+)?(?:have|got)\b(?!\s+to\b))"
      r"|not\s+(?:be\s+)?(?:required|needed|necessary|ask|request)"
      r"|be\s+(?:wary|careful|cautious)|under\s+no\s+circumstances|on\s+no\s+account|in\s+no\s+case|at\s+no\s+time"
@@ -1289,13 +1291,14 @@ _NEGATION_GROUPS = (
      r"(?=[nmstfwcebid])(?:"
      r"no\s+(?:(?:le|te|les|nos|lo|la|los|las|se)\s+)*(?:pedi|pid|solicit|compart|envi|revel|proporcion|facilit"
      r"|es\s+necesari|deb|mand|comuniqu|divulg|de\b|des\b|requer|necesit|respond|conteste|introduzc|escrib|indiqu|adjunt"
-     r"|remit|incluy|sub)"
+     r"|remit|incluy|sub|ingres(?:e|es|en|ar)\b|tecle|digit|introduc)"
      r"|non\s+(?:(?:vi|ti|le|ci|lo|la|li|gli|mai|e)\s+)*(?:chied|richied|condivid|comunic|invi|rivel|forn|serv|necessari"
      r"|richiest|dov|dev|mand|divulg|dar|date|dia|rispond|inser|digit|scriv|indic|alleg|trasmett)"
      r"|mai\s+(?:\w+\s+)?(?:condivid|comunic|divulg|invi|rivel|forn|chied|richied|dar|dat|inser|scriv|dir|mand|rispond"
      r"|trasmett)"
      r"|nao\s+(?:(?:lhe|te|nos|o|a|os|as|se|e)\s+)*(?:pedi|pede|solicit|compartilh|partilh|envi|revel|forne|divulg"
-     r"|necessari|dev|mand|precis|inform|digit|insir|respond|indiqu|comuniqu|anex|remet|inclu|carreg|encaminh)"
+     r"|necessari|dev|mand|precis|inform|digit|insir|respond|indiqu|comuniqu|anex|remet|inclu|carreg|encaminh|introduz"
+     r"|coloqu|preench)"
      # DE "nie" (never), not the Spanish NIE ("su NIE", "DNI o NIE")
      r"|(?<!de )(?<!su )(?<!tu )(?<!el )(?<!del )(?<!o )(?<!y )(?<!un )(?<!/)nie\b"
      r"|seien\s+sie\s+vorsichtig|tenga\s+cuidado|(?:fate|prestate)\s+attenzione|wees\s+(?:alert|voorzichtig)"
@@ -1316,6 +1319,12 @@ _NEGATION_GROUPS = (
      r")"),
 )
 _NEGATION_GROUPS += (
+    # stop sending it ("por favor deixem de enviar fotocópias dos cartões de cidadão por e-mail")
+    ("""stop arretez cessez dejen deje dejad smettete smetta smettila smettere deixe deixem pare parem horen hort""",
+     rf"stop\s+(?:sending|emailing|e-mailing|forwarding|sharing)|(?:arretez|cessez)\s+d{_AP}?\s*(?:envoyer|transmettre|partager)"
+     r"|(?:dejen|deje|dejad)\s+de\s+(?:enviar|mandar|reenviar|compartir)|(?:smettete|smetta|smettila|smettere)\s+di\s+(?:inviare|mandare|inoltrare|condividere)"
+     r"|(?:deixe|deixem|pare|parem)\s+de\s+(?:enviar|mandar|reencaminhar|partilhar|compartilhar)"
+     r"|(?:horen\s+sie|hort)\s+(?:bitte\s+)?auf\b"),
     # messages in which data is asked for, passive ("valse e-mails ... waarin om inloggegevens wordt gevraagd",
     # "E-Mails, in denen nach Ihrem Passwort gefragt wird", "correos en los que se piden sus claves")
     ("""gevraagd gefragt verlangt gefordert angefordert pide piden solicita solicitan chiede chiedono pede pedem""",
@@ -1361,13 +1370,29 @@ _OWN_BEFORE = re.compile(
 
 # A value written right after the noun ("IBAN: FR76 ...", "code is 123456", "Code lautet 123456").
 _VALUE_AFTER = re.compile(
-    r"\s*(?:is\b|est\b|ist\b|lautet\b|es\b|e\b|:|=|#)?\s*(?:[a-z]{2}\d{2}|\d{3}|\d[\d \-]{3})"
+    r"\s*(?:is\b|est\b|ist\b|lautet\b|es\b|e\b|:|=|#)?\s*(?:[a-z]{2}\d{2}|\d{3}|\d[\d \-]{3}|\(?\s*[*]{3,}\s*\w)"
 )
+
+# Shown in person when boarding: a document guard, and a block of the scorer's rescue.
+_BOARDING = (
+    r"a\s+l\s*'?\s*embarquement|(?:at|during|for)\s+(?:boarding|check-in)|beim\s+(?:boarding|check-in|einsteigen)"
+    r"|al\s+(?:embarcar|embarque)|all\s*'?\s*imbarco|bij\s+het\s+(?:boarden|inchecken|instappen)|no\s+(?:embarque|check-in)"
+)
+# Signing in with one's own credentials: a password guard, and a block of the scorer's rescue.
+_LOGIN_WITH = (
+    r"(?:accedere|accedi|acceder|accedez|aceder|acessar|acede|se\s+connecter|vous\s+connecter|anmelden|einloggen|inloggen"
+    r"|log\s+je\s+in|logt\s+u\s+in|sign\s+in|log\s+in)\s+(?:[\w']+\s+){0,6}?(?:con|avec|mit|met|com|with)\s+(?:[\w']+\s+){0,2}?"
+    r"(?:credenziali|credenciales|credenciais|identifiants|zugangsdaten|inloggegevens|credentials|password|contrasena|senha"
+    r"|mot\s+de\s+passe|passwort|wachtwoord)"
+)
+_RESCUE_BLOCK = re.compile(r"\b(?:" + _BOARDING + "|" + _LOGIN_WITH + r")\b")
 
 _MENTION_GUARDS = {
     "password": re.compile(
         r"\b(?:"
         r"reset|forgot(?:ten)?|new\s+(?:password|pin|passcode)|chang(?:e|ing)\b"
+        # signing in with one's own credentials ("puoi accedere ai servizi con le tue credenziali")
+        r"|" + _LOGIN_WITH +
         # a PIN typed in person, at a shop's terminal or a cash machine ("you may still be asked to enter
         # your PIN in the shop", "an der Kasse", "au terminal de paiement", "en el datafono", "alla cassa")
         r"|(?:in|at)\s+(?:the\s+|a\s+)?(?:shops?|stores?|tills?|checkouts?|(?:payment\s+|card\s+)?terminals?|cash\s+machines?"
@@ -1425,14 +1450,16 @@ _MENTION_GUARDS = {
         # "office" as a place to go, not as a mail addressee ("per E-Mail an das International Office übermitteln")
         r"\b(?:appointment|application\s+status|office(?!\s+(?:ubermitteln|senden|schicken|mailen|zusenden"
         r"|(?:by|via|per)\s+e-?mail))|rendez-vous|rdv|termin|cita|appuntamento|afspraak"
-        r"|marcacao|agendamento)\b"
+        r"|marcacao|agendamento"
+        # shown in person when boarding ("une pièce d'identité vous sera demandée à l'embarquement")
+        r"|" + _BOARDING + r")\b"
     ),
 }
 # Every match of these guards holds one of the words (a cheap pre-test; the
 # password and card guards match word beginnings and have none).
 _GUARD_WORDS = {
     "_document": frozenset(b"""appointment application office rendez rdv termin cita appuntamento afspraak marcacao
-        agendamento""".split()),
+        agendamento embarquement boarding check beim embarcar embarque imbarco boarden inchecken instappen""".split()),
     "bank_account": frozenset(b"""pay paid payment transfer wire remit remittance following iban account bank virement
         rib compte ci uberweisung uberweisen zahlung folgende folgenden folgendes folgender transferencia ingreso
         pago bonifico pagamento versamento deposito overmaken over betalen storten betaling overschrijving maak
@@ -2691,6 +2718,11 @@ _GIVEN = re.compile(
     r"|(?:e|sono)\s+stat[oaie]\s+(?:attribuit|assegnat|rilasciat)|(?:le|ti|vi|gli)\s+(?:e|sono)\s+stat[oaie]\s+(?:attribuit|assegnat)"
     r"|(?:foi|foram)\s+(?:\w+\s+)?(?:atribuid|emitid)"
     r"|(?:is|zijn|werd|werden)\s+(?:aan\s+u\s+|u\s+)?(?:toegekend|toegewezen|uitgereikt)"
+    # the writer has entered or uploaded it ("Ya cargué en el sistema el RFC y la CLABE del nuevo proveedor")
+    rf"|i(?:{_AP}ve|\s+have)?\s+(?:already\s+|just\s+)?(?:entered|uploaded|added|registered|saved|updated)\b"
+    r"|ya\s+(?:cargue|subi|registre|ingrese|actualice|di\s+de\s+alta)|(?:ho|abbiamo)\s+(?:gia\s+)?(?:inserito|caricato|registrato|salvato|aggiornato)"
+    rf"|j{_AP}?\s*ai\s+(?:deja\s+)?(?:saisi|enregistre|ajoute|televerse|mis\s+a\s+jour)|ich\s+habe\s+(?:[\w-]+\s+){{0,6}}?(?:eingetragen|hinterlegt|eingegeben|hochgeladen|aktualisiert)"
+    r"|ik\s+heb\s+(?:[\w-]+\s+){0,6}?(?:ingevoerd|ingevuld|geupload|toegevoegd|bijgewerkt)|ja\s+(?:carreguei|registei|registrei|inseri|cadastrei|atualizei)"
     r"|please\s+find\s+attached|attached\s+(?:is|are|please\s+find|you\s+will\s+find)|(?:you\s+will\s+)?find\s+attached"
     r"|(?:vous\s+trouverez|veuillez\s+trouver)\s+ci-?\s*joint|ci-?\s*joint\s+(?:vous\s+trouverez|le|la|les|une?)\b"
     r"|anbei\s+(?:finden|erhalten|senden|ubersenden)|im\s+anhang\s+(?:finden|erhalten)\s+sie"
@@ -2726,16 +2758,18 @@ _HOW_TO_CHOOSE = re.compile(
 def _not_only_given(t: str, cats: list[str]) -> list[str]:
     """``cats`` without the categories whose every noun in ``t`` sits in a sentence where the
     sender gives it (:data:`_GIVEN`), the writer tells of losing it or of its expiry
-    (:data:`_LOST_OR_EXPIRED`) or, for a password, how to choose one (:data:`_HOW_TO_CHOOSE`),
-    so the scorer adds none of them."""
+    (:data:`_LOST_OR_EXPIRED`), it is shown when boarding or used to sign in
+    (:data:`_RESCUE_BLOCK`), its (masked) value follows it (:data:`_VALUE_AFTER`) or, for a
+    password, how to choose one (:data:`_HOW_TO_CHOOSE`), so the scorer adds none of them."""
     keep: dict[str, bool] = {}
     for s, e, cat in _noun_spans(t):
         if cat not in cats:
             continue
         pre, post = _sentence(t, s, e)
         window = f"{pre}{t[s:e]}{post}"
-        gone = _GIVEN.search(window) is not None or _LOST_OR_EXPIRED.search(window) is not None or (
-            cat == "password" and _HOW_TO_CHOOSE.search(window) is not None)
+        gone = (_GIVEN.search(window) is not None or _LOST_OR_EXPIRED.search(window) is not None
+                or _RESCUE_BLOCK.search(window) is not None or _VALUE_AFTER.match(post) is not None
+                or (cat == "password" and _HOW_TO_CHOOSE.search(window) is not None))
         keep[cat] = keep.get(cat, False) or not gone
     return [c for c in cats if keep.get(c, True)]
 

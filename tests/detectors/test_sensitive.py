@@ -2896,3 +2896,47 @@ def test_the_italian_participle_perso_is_no_id_card():
     assert "id_document" not in sensitive_module._find_requests(text, _eager())
     assert "id_document" in sensitive_module._find_requests("Mi giri la foto del Perso?", _eager())
 
+
+# ------------------------------------------- 2 December, fourth change (after heldout6)
+
+@pytest.mark.parametrize("text, cats", [
+    # a negated purpose after the request is no negation of it
+    ("HR still needs your Social Security number so you don't miss the first payroll. Could you reply with it?",
+     {"national_id"}),
+    # Italian plural; "risulta mancante" (is missing)
+    ("Per la pratica ci servono i codici fiscali dei figli: ce li mandi per email?", {"national_id"}),
+    ("Dalla verifica risulta mancante la copia della carta d'identità: la invii a questo indirizzo.", {"id_document"}),
+])
+def test_fourth_change_requests(text, cats):
+    assert find_requests(text) == cats
+
+
+@pytest.mark.parametrize("text", [
+    # es / pt imperatives of entering, negated
+    "No ingrese su clave en enlaces que lleguen por correo.",
+    "Não introduza os dados do seu cartão em páginas recebidas por SMS.",
+    # stop sending it
+    "Por favor, deixem de enviar cópias do cartão de cidadão dos clientes por e-mail.",
+    "Please stop emailing passport copies to the front desk.",
+    # a document shown when boarding
+    "Une pièce d'identité vous sera demandée à l'embarquement.",
+    # a non-identity document
+    "Trae una copia del documento de requisitos a la reunión.",
+])
+def test_fourth_change_non_requests(text):
+    assert find_requests(text) == frozenset()
+
+
+@pytest.mark.parametrize("given, asked", [
+    ("Da oggi puoi accedere ai servizi online con le tue credenziali.",
+     "Le tue credenziali, per favore, per i servizi online."),
+    ("Solo mostramos los últimos caracteres de su RFC (***04H7).",
+     "Solo falta su RFC para el contrato."),
+    ("Ya cargué en el sistema el RFC del nuevo proveedor.",
+     "El RFC del nuevo proveedor, por favor."),
+    ("A passport is required at boarding for every flight.",
+     "A passport, please, for every traveller."),
+])
+def test_fourth_change_blocks_the_scorer(given, asked):
+    assert sensitive_module._find_requests(given, _eager()) == frozenset()
+    assert sensitive_module._find_requests(asked, _eager())
