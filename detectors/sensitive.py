@@ -306,7 +306,7 @@ _FAMILIES = {
     "national_id": [
         ("sozialversicherungsnummer rentenversicherungsnummer steueridentifikationsnummer steuernummer "
          "identifikationsnummer burgerservicenummer sofinummer rijksregisternummer ausweisnummer "
-         "personalausweisnummer identiteitskaartnummer", ""),
+         "personalausweisnummer identiteitskaartnummer", "n"),
     ],
     "bank_account": [
         ("bankverbindung bankdaten kontonummer kontodaten kontoverbindung kontoinformationen kontoangaben "
@@ -479,7 +479,7 @@ _NOUNS = {
         r"(?:digits?|numbers?|chiffres|digitos|cifre|ziffern|cijfers)\s+(?:on|of|from|at|de|di|della|del|do|da|van|auf|der"
         r"|au|sul|op|no|en|in)\s+"
         r"(?:the\s+|your\s+|votre\s+|ta\s+|la\s+|su\s+|tu\s+|tua\s+|sua\s+|seu\s+|teu\s+|uw\s+|je\s+|ihrer\s+"
-        r"|der\s+|de\s+|el\s+|il\s+|o\s+)?(?:(?:front|back|reverse|rear)\s+(?:side\s+)?of\s+(?:the\s+|your\s+)?"
+        r"|der\s+|de\s+|el\s+|il\s+|o\s+)?(?:(?:new|current|replacement|nouvelle|neuen|nueva|nuova|nova|nieuwe)\s+)?(?:(?:front|back|reverse|rear)\s+(?:side\s+)?of\s+(?:the\s+|your\s+)?"
         r"|(?:dos|reverso|retro|verso|achterkant|voorkant|ruckseite)\s+(?:de|del|della|do|da|van|der|ihrer)\s+"
         r"(?:votre\s+|ta\s+|la\s+|su\s+|tu\s+|tua\s+|sua\s+|seu\s+|teu\s+|uw\s+|je\s+|de\s+)?)?(?:(?:credit|debit|bank)\s+)?"
         r"(?:card|carte|tarjeta|carta|cartao|karte|kaart)\b",
@@ -563,7 +563,7 @@ _NOUNS = {
         # one of so many digits ("code a six chiffres", "codice di sei cifre", "sechsstelliger Code")
         r"(?:codes?|codigos?|codice|codici)\s+(?:\w+\s+){0,2}?(?:par|por|per|via|by|in|pelo|em)\s+(?:sms|texto|text)\b",
         r"(?:codes?|codigos?|codice|codici)\s+(?:a|de|di|com|van|met)\s+(?:\d+|quatre|six|huit|cuatro|seis|ocho|quattro|sei"
-        r"|otto|quatro|oito|vier|zes|acht)\s+(?:chiffres|digitos|cifre|cijfers)\b",
+        r"|otto|quatro|oito|vier|zes|acht)\s+(?:chiffres|digitos|cifre|cijfers|numeros|numeri|nummers|numbers)\b",
         r"(?:\d|vier|sechs|acht)[- ]?stellige[nmrs]?\s+(?:sms-?)?(?:code|pin|tan)\b",
         r"(?:\d|vier|zes|acht)[- ]?cijferige\s+(?:sms-?)?(?:code|pincode)\b",
         r"mdp\b",
@@ -1254,7 +1254,7 @@ _NEGATION_GROUPS = (
         plus dont doesnt wont wouldnt shouldnt mustnt""",
      r"(?=[nbdwsmpuoia])(?:"
      # not "no need to go into town" (another errand, not the data)
-     r"no\s+(?:one|longer)\b|no\s+need\b(?!\s+(?:for\s+you\s+)?to\s+(?:go|come|visit|call|phone|travel|queue|wait|worry|drive|print|pop)\b)"
+     r"no\s+one\b|no\s+longer\b(?!\s+(?:valid|accepted|sufficient|enough|current|up\s+to\s+date))|no\s+need\b(?!\s+(?:for\s+you\s+)?to\s+(?:go|come|visit|call|phone|travel|queue|wait|worry|drive|print|pop)\b)"
      # not "don't forget", and not "we (still) don't have your SSN" (it is missing: a request, unless
      # "don't have to")
      rf"|(?<!so\syou\s)(?<!so\sthat\syou\s)(?<!so\sit\s)(?<!so\swe\s)(?:do|does|will|would|should|must|shall|may)\s*(?:not\b|n{_AP}t\b)(?!\s+(?:forget|hesitate|ignore|delay|wait|miss))"
@@ -1273,7 +1273,11 @@ _NEGATION_GROUPS = (
      rf"ne\s+(?!pas\s+(?:oubli|hesit|ignor|tard))"
      r"(?!(?:nous\s+|vous\s+|me\s+|te\s+|lui\s+|leur\s+)?(?:manque|manquent|reste|restent|faut|attendons|attend)"
      r"\s+(?:plus\s+|donc\s+|maintenant\s+)?qu)"
+     # "ne suffit plus", a statement of insufficiency ("la carte d'identité ne suffit plus : ... passeport")
+     r"(?!(?:suffit|suffisent|suffira)\b)"
      rf"|n{_AP}\s*(?!oubli|hesit|ignor|attend)(?!y\s+a\s+plus\s+qu)"
+     # "votre précédent RIB n'étant plus valable" (no longer valid)
+     r"(?!(?:est|etant|sont|etait|etaient)\s+plus\s+(?:valable|valide|a\s+jour)s?\b)"
      r"|pas\s+(?:besoin|necessaire)|plus\s+besoin"
      r")"),
     # EN / FR: messages or people that ask for data (the verbs are the triggers)
@@ -1335,8 +1339,10 @@ _NEGATION_GROUPS += (
      r"|si\s+(?:chiede|chiedono)|(?:viene|vengono)\s+(?:chiest|richiest)|se\s+(?:pede|pedem))\b"),
     # DE / NL "nicht" / "niet", but not in "don't forget" ("Vergeet niet ons ... te sturen", "vergessen Sie nicht")
     ("""nicht niet""",
-     r"(?<!vergessen\ssie\s)(?<!vergiss\s)nicht\b(?!\s+(?:zu\s+)?vergessen\b)"
-     r"|(?<!vergeet\s)(?<!vergeet\su\s)(?<!vergeet\sje\s)(?<!vergeten\s)niet\b(?!\s+(?:te\s+)?vergeten\b)"),
+     r"(?<!vergessen\ssie\s)(?<!vergiss\s)(?<!reicht\s)(?<!reichen\s)nicht\b(?!\s+(?:zu\s+)?vergessen\b)"
+     r"(?!\s+(?:mehr\s+)?(?:gultig|aus\b|ausreichend|aktuell))"
+     r"|(?<!vergeet\s)(?<!vergeet\su\s)(?<!vergeet\sje\s)(?<!vergeten\s)niet\b(?!\s+(?:te\s+)?vergeten\b)"
+     r"(?!\s+(?:meer\s+)?(?:geldig|voldoende|genoeg|actueel))"),
 )
 _NEGATION_PARTS = tuple((frozenset(trig.encode().split()), re.compile(r"\b" + rx)) for trig, rx in _NEGATION_GROUPS)
 _NEGATION_TRIGGERS = frozenset().union(*(trig for trig, _ in _NEGATION_PARTS))
@@ -1377,6 +1383,11 @@ _VALUE_AFTER = re.compile(
 _BOARDING = (
     r"a\s+l\s*'?\s*embarquement|(?:at|during|for)\s+(?:boarding|check-in)|beim\s+(?:boarding|check-in|einsteigen)"
     r"|al\s+(?:embarcar|embarque)|all\s*'?\s*imbarco|bij\s+het\s+(?:boarden|inchecken|instappen)|no\s+(?:embarque|check-in)"
+    # or otherwise in person: at the entrance, "en persona", "preséntese con", at the town hall
+    r"|in\s+person|en\s+personne|en\s+persona|em\s+pessoa|di\s+persona|in\s+persoon|personlich"
+    r"|(?:at|by)\s+the\s+entrance|a\s+l\s*'?\s*entree|am\s+eingang|a\s+la\s+entrada|all\s*'?\s*ingresso|bij\s+de\s+ingang"
+    r"|na\s+entrada|presentese\s+con|presentarse\s+con|presentez-vous\s+(?:avec|muni)|presentarsi\s+con|apresente-se\s+com"
+    r"|(?:aan|vraag|vraagt)\s+(?:[\w-]+\s+){0,5}?bij\s+de\s+gemeente|bij\s+de\s+gemeente\s+aan"
 )
 # Signing in with one's own credentials: a password guard, and a block of the scorer's rescue.
 _LOGIN_WITH = (
@@ -1459,7 +1470,9 @@ _MENTION_GUARDS = {
 # password and card guards match word beginnings and have none).
 _GUARD_WORDS = {
     "_document": frozenset(b"""appointment application office rendez rdv termin cita appuntamento afspraak marcacao
-        agendamento embarquement boarding check beim embarcar embarque imbarco boarden inchecken instappen""".split()),
+        agendamento embarquement boarding check beim embarcar embarque imbarco boarden inchecken instappen
+        person personne persona pessoa persoon personlich entrance entree eingang entrada ingresso ingang presentese
+        presentarse presentez presentarsi apresente gemeente""".split()),
     "bank_account": frozenset(b"""pay paid payment transfer wire remit remittance following iban account bank virement
         rib compte ci uberweisung uberweisen zahlung folgende folgenden folgendes folgender transferencia ingreso
         pago bonifico pagamento versamento deposito overmaken over betalen storten betaling overschrijving maak
@@ -1590,6 +1603,12 @@ _SECURE = re.compile(
 # they make the whole text a secure-channel pointer. These regexes scan whole
 # texts, so every alternative starts with a literal letter (the regex engine
 # then skips to candidate positions) and word boundaries are checked after it.
+# a website named by its domain after a preposition ("via mypension.be", "sur impots.gouv.fr")
+_DOMAIN_CHANNEL = (
+    r"(?:via|on|sur|en|em|op|auf|through|at|su|no|na|in|dans|ueber|uber)\s+(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*"
+    r"\.(?:be|nl|fr|de|at|ch|es|it|pt|br|mx|ar|cl|co|pe|com|org|net|gov|gob|gouv|eu|lu)"
+)
+_CHANNEL_DOMAIN = re.compile(r"\b" + _DOMAIN_CHANNEL + r"\b")
 _CHANNEL = re.compile(
     r"apps?\b(?<!whatsapp)(?<!whatsapps)(?<!knapp)"
     r"|l'\s*application|notre\s+application|votre\s+application|mobile\s+app|banking\s+app"
@@ -1617,10 +1636,14 @@ _CHANNEL = re.compile(
     r"|websites?\b|(?:our|notre|nuestro|nostro|onze|nosso|unsere[rnm]?|votre)\s+(?:web\s*)?site\b|sito\b"
     r"|manage\s+(?:my\s+)?booking|gerir\s+reserva|gestisci\s+prenotazione|gestionar\s+(?:mi\s+)?reserva"
     r"|gerer\s+ma\s+reservation|buchung\s+verwalten|boeking\s+beheren|l'\s*ent\b"
+    # a Dutch "Mijn ..." portal, e-government and virtual branches, a website named by its domain
+    r"|(?:via|in|op|naar|bij)\s+mijn\s*[a-z]{2,}|\w*omgeving\b|sucursal\s+virtual|oficina\s+virtual|sede\s+electronica"
+    r"|agencia\s+virtual|balcao\s+digital|espace\s+(?:en\s+ligne|numerique)|" + _DOMAIN_CHANNEL +
+    r"\b"
 )
 _CONTRAST_WORDS = frozenset(b"""
     rather instead anstatt statt stattdessen plutot lieu lugar vez invece anziche piuttosto plaats inves place
-    liever antes
+    liever antes aceptamos aceptan accept acceptons accettiamo aceitamos accepteren akzeptieren
 """.split())
 _CONTRAST = re.compile(
     r"rather\s+than|instead\s+of|(?<![a-z])instead\s*,|stattdessen\b|anstatt\b|statt(?<![a-z]statt)\b|plutot\s+que|au\s+lieu\s+de"
@@ -1629,24 +1652,28 @@ _CONTRAST = re.compile(
     # "instead" on its own, before the channel ("caricarli invece nel portale", "upload it instead in the app")
     r"|invece\s+(?:nel|nella|nell|sul|sulla|tramite|attraverso|in|su|dal|dalla)\b|instead\s+(?:in|on|via|through|to)\b"
     r"|en\s+su\s+lugar\b|em\s+vez\s+disso|in\s+plaats\s+daarvan|a\s+la\s+place\b"
+    # "we do not accept ... sent by email" ("no aceptamos datos bancarios ni copias ... enviados por correo")
+    rf"|(?:no\s+aceptamos|no\s+se\s+aceptan|(?:do\s+not|don{_AP}t|cannot|can{_AP}t)\s+accept|n{_AP}?\s*acceptons\s+pas|non\s+accettiamo"
+    r"|nao\s+aceitamos|accepteren\s+(?:wij\s+|we\s+)?geen|akzeptieren\s+(?:wir\s+)?keine)[^.!?;]{0,120}?"
+    r"(?:correo|e-?mail|mail|courriel)"
     r"|plutot\s+(?:dans|sur|via|par|depuis|en\s+ligne)\b|liever\s+(?:[\w-]+\s+){0,6}?dan\b"
     r"|antes\s+(?:na|no|pela|pelo|atraves)\s+(?:\w+\s+)?(?:area|app|aplicacao|aplicativo|portal|site|plataforma)\b"
 )
 _MAIL_WORD = re.compile(
     r"(?<=\brepl)(?:y|ying)\s+with\b|(?<=\brepondez\spas\s)avec\b|(?<=\bresponda\s)con\b|(?<=\brispondete\s)con\b"
     r"|(?<=\brisponda\s)con\b|(?<=\brispondere\s)con\b|(?<=\bresponda\s)com\b|(?<=\bresponder\s)com\b|(?<=\bantwoorden\s)met\b|mails?\b|courriels?\b|correos?\b|posta\s+elettronica|attachments?\b|pieces?\s+jointes?|anhange?\b|adjuntos?\b"
-    r"|allegati\b|bijlagen?\b|anexos?\b"
+    r"|allegati\b|bijlagen?\b|anexos?\b|(?<![a-z])(?:e-?)?mailen\b"
 )
 # Word-set gate of the text-wide test: a turn away from mail needs a contrast
 # word, or a mail word and a "not" word.
 _MAIL_WORDS = frozenset(b"""
     email emails mail mails courriel courriels correo correos posta attachment attachments pieces piece anhang
     anhange adjunto adjuntos allegati bijlage bijlagen anexo anexos reply replying repondez responda rispondete
-    risponda rispondere responder antwoorden
+    risponda rispondere responder antwoorden mailen
 """.split())
 _NOT_WORDS = frozenset(b"""
     not never cannot t nicht niemals nie kein keine keinen keinem keiner keines pas jamais no nunca non mai niet
-    nooit geen nao inutile innecesario unnecessary
+    nooit geen nao inutile innecesario unnecessary rien nada niente nichts niets nothing
 """.split())
 _SECURE_GATE_WORDS = _CONTRAST_WORDS | _MAIL_WORDS | _NOT_WORDS
 # Credentials entered in the app (a confirmation step), not sent.
@@ -1667,7 +1694,7 @@ _MAIL_IN_SENTENCE = _MAIL_WORDS | frozenset(b"""
 # called unsafe ("e-mail is geen veilig kanaal") or is the verb ("mail hem niet").
 _NOT_BEFORE_MAIL = re.compile(
     r"(?:\b(?:not|never|cannot|nicht|niemals|nie|kein\w*|pas|jamais|no|nunca|non|mai|niet|nooit|geen|nao|inutile"
-    r"|innecesario|unnecessary)\b"
+    r"|innecesario|unnecessary|rien|nada|niente|nichts|niets|nothing)\b"
     rf"|n{_AP}t\b)([^.!?;,]*)$"
 )
 _HANDOVER_WORDS = frozenset(b"""
@@ -1695,7 +1722,7 @@ def _mail_contrast(t: str, words: Iterable[bytes]) -> bool:
         return True
     for m in _MAIL_WORD.finditer(t):
         i, j = m.span()
-        n = _NOT_BEFORE_MAIL.search(t, max(0, i - 45), i)
+        n = _NOT_BEFORE_MAIL.search(t, max(0, i - 60), i)
         if n is not None:
             gap = _words(n.group(1))
             if not gap or not _HANDOVER_WORDS.isdisjoint(gap):
@@ -1748,14 +1775,15 @@ _CHANNEL_WORDS = frozenset(b"""
     mi il mijn minha formulaire sicheres formular formulario modulo beveiligd
     website websites site sito our notre nuestro nostro onze nosso unserer unseren unsere unserem votre web
     manage gerir gestisci gestionar gerer buchung boeking ent
-    plateforme plataforma piattaforma platform platforms plattform
+    plateforme plataforma piattaforma platform platforms plattform sucursal oficina sede agencia balcao
 """.split())
-_CHANNEL_SUFFIX = re.compile(r"(?:app|portal|portail|portaal|banking|postfach)(?:s|e)?\b")
+_CHANNEL_SUFFIX = re.compile(r"(?:app|portal|portail|portaal|banking|postfach|omgeving)(?:s|e)?\b")
 
 
 def _channel_word(words: list[bytes], text: str) -> bool:
     """Whether ``text`` (its words: ``words``) may hold a :data:`_CHANNEL` match (a cheap pre-test)."""
-    return not _CHANNEL_WORDS.isdisjoint(words) or _CHANNEL_SUFFIX.search(text) is not None
+    return (not _CHANNEL_WORDS.isdisjoint(words) or _CHANNEL_SUFFIX.search(text) is not None
+            or ("." in text and _CHANNEL_DOMAIN.search(text) is not None))
 
 
 def _secure_gate_fails(present: frozenset[bytes]) -> bool:
@@ -2009,6 +2037,7 @@ _CONDITIONAL_WORDS = frozenset(b"""
     if unless falls wenn sofern si se als indien caso qualora cuando quando wanneer case cas
     since because so avoid damit da weil um pour afin puisque comme ayant faute para pra porque como ya dado
     per perche poiche siccome dato om omdat zodat aangezien doordat ja uma
+    wer whoever anyone those quien quienes chi quem ceux celui
 """.split())
 _CONDITIONAL = re.compile(
     r"\b(?:if|unless|falls|wenn|sofern|si|se\s+(?:non|nao)|als|indien|caso|qualora|cuando|quando|wanneer|in\s+case"
@@ -2017,7 +2046,9 @@ _CONDITIONAL = re.compile(
     # Daten verloren gehen,", "da kein Mandat mehr besteht,", "n'ayant plus de mandat,", "omdat er geen ... loopt,")
     r"|since|because|so\s+that|so\s+as|to\s+avoid|damit|da|weil|um|pour|afin|puisque|comme|(?:n'\s*)?ayant|faute"
     r"|para|pra|porque|como|ya\s+que|dado\s+que|per|perche|poiche|siccome|dato\s+che|om|omdat|zodat|aangezien"
-    r"|doordat|ja\s+que|uma\s+vez\s+que)\b[^,.;:!?]*,"
+    r"|doordat|ja\s+que|uma\s+vez\s+que"
+    # whoever has not yet ... ("Wer noch keine Bankverbindung bei uns hinterlegt hat, schickt mir ...")
+    r"|wer|whoever|anyone\s+who|those\s+who|quien|quienes|chi|quem|ceux\s+qui|celui\s+qui)\b[^,.;:!?]*,"
 )
 
 
@@ -2723,6 +2754,12 @@ _GIVEN = re.compile(
     r"|ya\s+(?:cargue|subi|registre|ingrese|actualice|di\s+de\s+alta)|(?:ho|abbiamo)\s+(?:gia\s+)?(?:inserito|caricato|registrato|salvato|aggiornato)"
     rf"|j{_AP}?\s*ai\s+(?:deja\s+)?(?:saisi|enregistre|ajoute|televerse|mis\s+a\s+jour)|ich\s+habe\s+(?:[\w-]+\s+){{0,6}}?(?:eingetragen|hinterlegt|eingegeben|hochgeladen|aktualisiert)"
     r"|ik\s+heb\s+(?:[\w-]+\s+){0,6}?(?:ingevoerd|ingevuld|geupload|toegevoegd|bijgewerkt)|ja\s+(?:carreguei|registei|registrei|inseri|cadastrei|atualizei)"
+    # where the number is printed or listed ("Votre numéro fiscal figure en haut de la première page de
+    # l'avis", "Wie gewohnt sind darauf auch Ihre Steuer-ID ... aufgeführt", "it appears on your payslip")
+    r"|\bfigure(?:nt)?\s+(?:en\s+haut|sur|dans|au|en\s+bas)|(?:sind|ist)\s+(?:[\w-]+\s+){0,8}?aufgefuhrt\b"
+    r"|\b(?:appears?|is\s+(?:printed|shown|listed))\s+(?:at\s+the\s+top\s+)?(?:on|in)\b|\bsteht\s+(?:oben\s+)?auf\b"
+    r"|\bstaat\s+(?:vermeld\s+)?(?:op|in)\b|\baparece\s+(?:en|no|na)\b|\bfigura\s+(?:en|no|na)\b|\bconsta\s+(?:en|no|na|do|da)\b"
+    r"|\bsi\s+trova\s+(?:sul|sulla|nel|nella)\b|\b(?:e|sono)\s+riportat[oaie]\s+(?:sul|sulla|nel|nella)\b"
     r"|please\s+find\s+attached|attached\s+(?:is|are|please\s+find|you\s+will\s+find)|(?:you\s+will\s+)?find\s+attached"
     r"|(?:vous\s+trouverez|veuillez\s+trouver)\s+ci-?\s*joint|ci-?\s*joint\s+(?:vous\s+trouverez|le|la|les|une?)\b"
     r"|anbei\s+(?:finden|erhalten|senden|ubersenden)|im\s+anhang\s+(?:finden|erhalten)\s+sie"

@@ -2940,3 +2940,47 @@ def test_fourth_change_non_requests(text):
 def test_fourth_change_blocks_the_scorer(given, asked):
     assert sensitive_module._find_requests(given, _eager()) == frozenset()
     assert sensitive_module._find_requests(asked, _eager())
+
+
+# ------------------------------------------- 2 December, fifth change (after heldout7)
+
+@pytest.mark.parametrize("text, cats", [
+    # a statement that one document no longer suffices or is no longer valid is no negation
+    ("Pour le séjour, la carte d'identité ne suffit plus : merci de nous envoyer une copie de votre passeport.",
+     {"passport"}),
+    ("Merci de nous adresser en réponse un nouveau RIB, l'ancien n'étant plus valable.", {"bank_account"}),
+    # "whoever has not yet ..." is a condition, its "keine" no negation of the request
+    ("Wer noch keine Bankverbindung hinterlegt hat, schickt mir bitte eine Mail mit der IBAN.", {"bank_account"}),
+    # plural of the German number family; the number on the new card; a code of six numbers
+    ("Für die Steuererklärung fehlen mir noch die Identifikationsnummern der Kinder. Können Sie sie mir mailen?",
+     {"national_id"}),
+    ("Just reply with the long number on your new card and its expiry date.", {"card_number"}),
+])
+def test_fifth_change_requests(text, cats):
+    assert find_requests(text) == cats
+
+
+@pytest.mark.parametrize("text", [
+    # a Dutch "Mijn ..." portal, a virtual branch, a website named by its domain, instead of mail
+    "Wij hebben een kopie van uw identiteitsbewijs nodig. Wilt u deze niet mailen, maar uploaden via Mijn Loket?",
+    "Necesitamos una foto de su cédula: cárguela en la Sucursal Virtual. No aceptamos documentos enviados por correo.",
+    "We need your bank account number. Do not send it by email, but enter it via mypension.be.",
+    # "ne ... rien par mail"
+    "On a besoin d'une photo de ta pièce d'identité : tout se fait dans l'app. Ne nous envoie rien par mail.",
+    # a document shown in person
+    "El viernes lleva el DNI original a la notaría: el notario lo tiene que ver en persona.",
+    "Na entrada será obrigatório apresentar um documento oficial com foto, como o RG.",
+])
+def test_fifth_change_non_requests(text):
+    assert find_requests(text) == frozenset()
+
+
+@pytest.mark.parametrize("given, asked", [
+    ("Votre numéro fiscal figure en haut de la première page de l'avis.",
+     "Votre numéro fiscal, s'il vous plaît, pour le dossier."),
+    ("Auf der Abrechnung sind wie gewohnt auch Ihre Steuer-ID und Ihre Sozialversicherungsnummer aufgeführt.",
+     "Ihre Steuer-ID und Ihre Sozialversicherungsnummer, bitte, für die Abrechnung."),
+])
+def test_fifth_change_blocks_the_scorer(given, asked):
+    assert sensitive_module._find_requests(given, _eager()) == frozenset()
+    assert sensitive_module._find_requests(asked, _eager())

@@ -18,7 +18,7 @@ LANGS = ["en", "fr", "de", "es", "it", "nl", "pt"]
 LABELS = ["request", "secure_channel", "mention", "negation", "other"]
 CATEGORIES = ["id_document", "passport", "drivers_licence", "national_id",
               "bank_account", "card_number", "password"]
-TAG = {"dev": "d", "heldout": "h", "dev2": "d2", "dev3": "d3", "dev4": "d4", "dev5": "d5", "dev6": "d6", "dev7": "d7", "dev8": "d8", "dev9": "d9", "heldout2": "h2", "heldout3": "h3", "heldout4": "h4", "heldout5": "h5", "heldout6": "h6", "dev10": "d10", "heldout7": "h7"}
+TAG = {"dev": "d", "heldout": "h", "dev2": "d2", "dev3": "d3", "dev4": "d4", "dev5": "d5", "dev6": "d6", "dev7": "d7", "dev8": "d8", "dev9": "d9", "heldout2": "h2", "heldout3": "h3", "heldout4": "h4", "heldout5": "h5", "heldout6": "h6", "dev10": "d10", "heldout7": "h7", "heldout8": "h8"}
 MIN_PER_LANG = 60
 MIN_PER_LABEL = {"request": 20, "secure_channel": 8, "mention": 8, "negation": 6, "other": 6}
 MIN_REQUESTS_PER_CATEGORY = 2
