@@ -2713,6 +2713,11 @@ def _rescuable(t: str, cats: list[str]) -> list[str]:
     if "card_number" in cats and (_CARD_BY_ITS_DIGITS.search(t) is not None
                                   or _ACCOUNT_BY_ITS_DIGITS.search(t) is not None):
         cats = [c for c in cats if c != "card_number"]
+    if "bank_account" in cats and _ACCOUNT_BY_ITS_DIGITS.search(t) is not None:
+        # a notice about the reader's account named by its masked digits ("wir bestätigen die folgende
+        # Änderung an Ihrem Konto DE** **** 3292"): the rules must find the request ("send us your full
+        # IBAN"), the scorer may not add it
+        cats = [c for c in cats if c != "bank_account"]
     if cats and _OWN_WORDS.intersection(_words(t)):
         cats = _not_only_own(t, cats)
     if cats:
@@ -2860,9 +2865,8 @@ _CARD_BY_ITS_DIGITS = re.compile(
 # DE** **** 1234", "su cuenta terminada en 4321", "IBAN FR76 **** **** 0042". Like a card
 # named by its last digits, it is the sender's notice about the reader's own account (a
 # transfer received, its card's limit changed): a card it names is the account's card, and
-# the scorer may not add card_number to such a text (the rules still find a request in it;
-# bank_account stays open to the scorer: "your account DE** **** 1234 ... send us your full
-# IBAN" is a request).
+# the scorer may not add card_number or bank_account to such a text (the rules still find a
+# request in it: "your account DE** **** 1234 ... please reply with your full IBAN").
 _ACCOUNT_BY_ITS_DIGITS = re.compile(
     r"\b(?:account|acct|cuenta|konto|girokonto|tagesgeldkonto|compte|conto|rekening|betaalrekening|conta|iban)\b"
     r"(?:\s+(?:number|no|nr|numero|nummer|corriente|courant|corrente|bancaire|bancario|bancaria|de\s+ahorro|d\s+epargne))?"

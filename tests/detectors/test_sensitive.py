@@ -2984,3 +2984,18 @@ def test_fifth_change_non_requests(text):
 def test_fifth_change_blocks_the_scorer(given, asked):
     assert sensitive_module._find_requests(given, _eager()) == frozenset()
     assert sensitive_module._find_requests(asked, _eager())
+
+
+def test_an_account_notice_with_masked_digits_is_not_rescued_but_its_changed_request_is_found():
+    """A notice that names the reader's account by its masked digits: the scorer may not add
+    bank_account (the bank world's account-update notices); the rules still find the changed
+    template's request in the same frame."""
+    notice = ("Ihre Kontodaten wurden aktualisiert\nSehr geehrte Frau Maier,\n\nwir bestätigen die folgende "
+              "Änderung an Ihrem Konto DE** **** 3292:\n\nIhre E-Mail-Adresse wurde geändert.\n\nDie Änderung "
+              "wurde am 13.03.2025 um 12:05 Uhr wirksam. Referenz: AU-250313-471782\n\nSie haben diese Änderung "
+              "nicht veranlasst? Dann melden Sie sich bitte umgehend unter +49 69 1234 5000.\n\n"
+              "Mit freundlichen Grüßen\nIhre NordBank")
+    changed = ("Ihre Kontodaten\nfür Ihr Konto DE** **** 3292 benötigen wir eine Bestätigung Ihrer Identität.\n\n"
+               "Bitte antworten Sie auf diese E-Mail mit einem Foto Ihres Reisepasses und Ihrer IBAN.")
+    assert "bank_account" not in sensitive_module._find_requests(notice, _eager())
+    assert find_requests(changed) == {"passport", "bank_account"}
