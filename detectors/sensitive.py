@@ -2699,24 +2699,25 @@ def _combine(t: str, rules: frozenset[str], model: dict[str, Any] | None,
     keep = [c for c in CATEGORIES if c in logits and c in rules and logits[c] > veto]
     added = [c for c in CATEGORIES if c in logits and c not in rules and logits[c] > rescue and c not in vetoed]
     if added:
-        added = _rescuable(t, added)
+        added = _rescuable(t, added, bool(rules))
     keep.extend(added)
     keep.extend(c for c in rules if c not in logits)
     return frozenset(keep)
 
 
-def _rescuable(t: str, cats: list[str]) -> list[str]:
+def _rescuable(t: str, cats: list[str], asked: bool = False) -> list[str]:
     """The categories of ``cats`` the scorer may add to the normalised text ``t``
-    (see :func:`_combine`)."""
+    (see :func:`_combine`; ``asked``: the rules found a request in it)."""
     if _NOTHING_TO_DO.search(t) is not None:
         return []
     if "card_number" in cats and (_CARD_BY_ITS_DIGITS.search(t) is not None
                                   or _ACCOUNT_BY_ITS_DIGITS.search(t) is not None):
         cats = [c for c in cats if c != "card_number"]
-    if "bank_account" in cats and _ACCOUNT_BY_ITS_DIGITS.search(t) is not None:
+    if not asked and "bank_account" in cats and _ACCOUNT_BY_ITS_DIGITS.search(t) is not None:
         # a notice about the reader's account named by its masked digits ("wir bestätigen die folgende
-        # Änderung an Ihrem Konto DE** **** 3292"): the rules must find the request ("send us your full
-        # IBAN"), the scorer may not add it
+        # Änderung an Ihrem Konto DE** **** 3292") in which the rules find no request at all: the
+        # scorer may not add bank_account (where the rules find one, "reply with a photo of your
+        # passport and your IBAN", it may: ``asked``)
         cats = [c for c in cats if c != "bank_account"]
     if cats and _OWN_WORDS.intersection(_words(t)):
         cats = _not_only_own(t, cats)
