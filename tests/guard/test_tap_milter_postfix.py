@@ -42,6 +42,9 @@ def test_milter_tap_event_has_envelope_bcc_and_queue_id(broker, postfix_mta, pos
         # the queue id is Postfix's own (its log names it for this Message-ID)
         m = re.search(r"postfix/cleanup\[\d+\]: ([0-9A-F]+): message-id=<order-" + tag + r"-0@", postfix_mta.log_text())
         assert m and e["queue_id"] == m.group(1)
+        # counted once the broker acknowledged: the consumer may read the event a moment earlier
+        wait_until(lambda: tap.metric('mailflow_tap_milter_messages_total{result="produced"}') >= 3, 10,
+                   "three messages counted as produced")
         assert tap.metric('mailflow_tap_milter_messages_total{result="produced"}') == 3
     finally:
         tap.stop()

@@ -438,6 +438,23 @@ class TapProcess:
                 return float(line.split()[-1])
         return 0.0
 
+    def wait_metric(self, name: str, labels: str, ok: Callable[[float], bool], timeout: float = 30.0) -> float:
+        """The value of a series once ``ok(value)``; an AssertionError naming every
+        ``mailflow_tap_`` series and the tap's log tail if it is not within ``timeout``.
+
+        The tap counts a message after the broker acknowledged its event, so a consumer can
+        read the event a moment before the count moves: assert on the count by waiting."""
+        deadline = time.monotonic() + timeout
+        while True:
+            v = self.metric(name, labels)
+            if ok(v):
+                return v
+            if time.monotonic() > deadline:
+                series = [ln for ln in self.metrics().splitlines() if ln.startswith("mailflow_tap_")]
+                raise AssertionError(f"{name}{{{labels}}} = {v} after {timeout}s\n" + "\n".join(series)
+                                     + "\n--- tap log (tail) ---\n" + self.log()[-4000:])
+            time.sleep(0.2)
+
     def peak_rss_kib(self) -> int:
         assert self.proc is not None
         for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
